@@ -1,0 +1,35 @@
+# Thin wrappers over the CLI and pytest. `make run` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test bench site serve lint clean
+
+$(STAMP): pyproject.toml .ci/install
+	PYTHON=$(PYTHON) VENV=$(VENV) bash .ci/install
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/tracker run --offline
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+site: $(STAMP)
+	$(BIN)/tracker site build
+
+serve: $(STAMP)
+	$(BIN)/tracker site serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf _site .pytest_cache .ruff_cache
