@@ -21,7 +21,7 @@ def paths_from(args: argparse.Namespace) -> Paths:
 def as_of_from(args: argparse.Namespace) -> dt.date:
     """The day a command answers for: `--as-of` or today (UTC)."""
     value = getattr(args, "as_of", None)
-    return value if value else dt.datetime.now(dt.timezone.utc).date()
+    return value if value else dt.datetime.now(dt.UTC).date()
 
 
 def day(text: str) -> dt.date:

@@ -54,13 +54,13 @@ def parse_instant(value: str, field_name: str) -> dt.datetime:
     except (ValueError, AttributeError):
         raise ValidationError(field_name, f"not an ISO-8601 time: {value!r}") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
 
 
 def format_instant(moment: dt.datetime) -> str:
     """The one textual form of an instant in data/: UTC, seconds, trailing Z."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def partial_date_floor(value: str) -> dt.date | None:

@@ -1,0 +1,214 @@
+"""data/ on disk: read, validate, atomic write, the append-only ledger and the quarantine.
+
+Every write goes to a temporary file in the same directory, is fsync'ed and renamed over the
+target, so a crash at any point leaves either the old file or the new one, never half of one.
+Readers validate every row and name the file, the row and the field when one is wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from tracker.paths import Paths
+from tracker.records import Event, Model, Observation, QuarantineEntry, ValidationError, as_row
+
+OBSERVATION_FIELDS = [f.name for f in dataclasses.fields(Observation)]
+MODEL_FIELDS = [f.name for f in dataclasses.fields(Model)]
+QUARANTINE_FIELDS = [f.name for f in dataclasses.fields(QuarantineEntry)]
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that readers see the old or the new content, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Text form of atomic_write_bytes (UTF-8, newlines as given)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Atomically write `text` unless the file already holds exactly it; True if written.
+
+    Keeps reruns with nothing new byte-for-byte idempotent and leaves mtimes alone.
+    """
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    atomic_write_text(path, text)
+    return True
+
+
+def rows_to_csv(fieldnames: list[str], rows: Iterable[dict[str, str]]) -> str:
+    """Render rows as CSV text with a fixed header and LF line ends (diff-friendly)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fieldnames, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def read_csv_rows(path: Path, required: list[str]) -> list[dict[str, str]]:
+    """Rows of a CSV file as dicts; a missing column is an error naming the file."""
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValidationError(",".join(missing), "column missing", source=str(path), row="header")
+        return list(reader)
+
+
+def _observation_from_row(row: dict[str, str]) -> Observation:
+    values: dict[str, object] = dict(row)
+    try:
+        values["score"] = float(row["score"])
+    except ValueError:
+        raise ValidationError("score", f"not a number: {row['score']!r}") from None
+    return Observation(**{k: values[k] for k in OBSERVATION_FIELDS})
+
+
+def read_observations(path: Path) -> list[Observation]:
+    """All observations in a scores file, each validated; errors name the file and row."""
+    out = []
+    for number, row in enumerate(read_csv_rows(path, OBSERVATION_FIELDS), start=2):
+        try:
+            out.append(_observation_from_row(row).validate())
+        except ValidationError as exc:
+            raise ValidationError(exc.field, str(exc), source=str(path), row=str(number)) from None
+    return out
+
+
+def write_observations(path: Path, observations: Iterable[Observation]) -> bool:
+    """Write observations sorted by their series and time (stable order, clean diffs)."""
+    ordered = sorted(observations, key=lambda o: (*o.key(), o.retrieved_at, o.score))
+    return write_if_changed(path, rows_to_csv(OBSERVATION_FIELDS, map(as_row, ordered)))
+
+
+def _model_from_row(row: dict[str, str]) -> Model:
+    return Model(
+        model_id=row["model_id"], name=row["name"], lab=row["lab"], release_date=row["release_date"],
+        cohort=row["cohort"], core=row["core"] == "true", frontier=row["frontier"] == "true",
+        open_weights=row["open_weights"] == "true", hf_repo=row["hf_repo"],
+        aliases=tuple(a for a in row["aliases"].split("|") if a), note=row["note"],
+    )
+
+
+def read_models(path: Path) -> list[Model]:
+    """The identity table, each row validated; duplicate ids are an error."""
+    models: list[Model] = []
+    seen: set[str] = set()
+    for number, row in enumerate(read_csv_rows(path, MODEL_FIELDS), start=2):
+        try:
+            model = _model_from_row(row).validate(row=str(number))
+        except ValidationError as exc:
+            raise ValidationError(exc.field, str(exc), source=str(path), row=str(number)) from None
+        if model.model_id in seen:
+            raise ValidationError("model_id", f"duplicate {model.model_id!r}", source=str(path), row=str(number))
+        seen.add(model.model_id)
+        models.append(model)
+    return models
+
+
+def write_models(path: Path, models: Iterable[Model]) -> bool:
+    """Write the identity table sorted by id."""
+    ordered = sorted(models, key=lambda m: m.model_id)
+    return write_if_changed(path, rows_to_csv(MODEL_FIELDS, map(as_row, ordered)))
+
+
+def read_quarantine(path: Path) -> list[QuarantineEntry]:
+    """Quarantined records, oldest first."""
+    return [QuarantineEntry(**{k: row[k] for k in QUARANTINE_FIELDS})
+            for row in read_csv_rows(path, QUARANTINE_FIELDS)]
+
+
+def write_quarantine(path: Path, entries: Iterable[QuarantineEntry]) -> bool:
+    """Write the quarantine (append happens by reading, adding and writing atomically)."""
+    return write_if_changed(path, rows_to_csv(QUARANTINE_FIELDS, map(as_row, entries)))
+
+
+def make_event_id(event_type: str, *parts: object) -> str:
+    """A stable id from the event's content: the same fact always gets the same id."""
+    digest = hashlib.sha256("\x1f".join([event_type, *map(str, parts)]).encode("utf-8"))
+    return f"{event_type}-{digest.hexdigest()[:16]}"
+
+
+def read_events(path: Path) -> list[Event]:
+    """The ledger, in the order written. A torn last line (crash mid-append) is ignored."""
+    if not path.exists():
+        return []
+    events = []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            if number == len(lines):
+                break
+            raise ValidationError("line", "not JSON", source=str(path), row=str(number)) from None
+        events.append(Event(id=data["id"], type=data["type"], at=data["at"], payload=data.get("payload", {})))
+    return events
+
+
+def event_line(event: Event) -> str:
+    """One ledger line: compact, sorted keys, so identical events are identical bytes."""
+    return json.dumps(dataclasses.asdict(event), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def append_events(path: Path, events: Iterable[Event]) -> list[Event]:
+    """Append the events whose id is not yet in the ledger; return those appended.
+
+    Append-only: existing lines are never rewritten. The whole new file is written
+    atomically, so a crash never leaves a torn line behind.
+    """
+    existing = read_events(path)
+    known = {e.id for e in existing}
+    fresh: list[Event] = []
+    for event in events:
+        if event.id not in known:
+            known.add(event.id)
+            fresh.append(event)
+    if fresh:
+        lines = [event_line(e) for e in existing + fresh]
+        atomic_write_text(path, "\n".join(lines) + "\n")
+    return fresh
+
+
+@dataclasses.dataclass(frozen=True)
+class StoreData:
+    """Everything in data/ that verdicts rest on, read and validated once."""
+
+    models: list[Model]
+    observations: list[Observation]
+    quarantine: list[QuarantineEntry]
+
+
+def load(paths: Paths) -> StoreData:
+    """Read and validate data/: identity table, observations (scores + vendor) and quarantine."""
+    observations = read_observations(paths.scores)
+    return StoreData(
+        models=read_models(paths.models),
+        observations=observations,
+        quarantine=read_quarantine(paths.quarantine),
+    )
