@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from tracker import __version__
+from tracker.records import ValidationError
 
 COMMAND_MODULES = (
     "tracker.cli_core",
@@ -49,7 +50,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return 2
-    return int(handler(args) or 0)
+    try:
+        return int(handler(args) or 0)
+    except ValidationError as exc:
+        print(f"tracker: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (`tracker ... | head`): not an error
+        return 0
 
 
 if __name__ == "__main__":
