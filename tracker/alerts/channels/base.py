@@ -1,0 +1,68 @@
+"""What every channel shares: the result of a send, the error it raises, HTTP error mapping.
+
+A channel raises ChannelError and nothing else. `transient` tells delivery whether to retry
+(and to treat the channel as down for the rest of the run) or to give up on this one message
+and go on with the next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+from tracker.alerts.messages import Message
+
+ERROR_BODY_LIMIT = 200
+
+
+class ChannelError(Exception):
+    """A send that did not happen. Delivery redacts its text before storing or printing it."""
+
+    def __init__(self, message: str, *, transient: bool):
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """Where the message landed (issue URL, HTTP status, Message-ID), and whether the
+    channel already had it (found by its idempotency marker)."""
+
+    ref: str
+    duplicate: bool = False
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, message: Message) -> SendResult: ...
+
+
+def is_transient_status(response: httpx.Response) -> bool:
+    """Server errors, rate limits and throttling are worth retrying; other 4xx are not."""
+    if response.status_code >= 500 or response.status_code in (408, 429):
+        return True
+    return response.status_code == 403 and response.headers.get("x-ratelimit-remaining") == "0"
+
+
+def http_error(channel: str, action: str, response: httpx.Response) -> ChannelError:
+    """A ChannelError for a non-success response; names the action, never the URL."""
+    detail = " ".join(response.text.split())[:ERROR_BODY_LIMIT]
+    message = f"{channel}: {action} answered HTTP {response.status_code}" + (f": {detail}" if detail else "")
+    return ChannelError(message, transient=is_transient_status(response))
+
+
+def transport_error(channel: str, action: str, exc: httpx.HTTPError) -> ChannelError:
+    """A ChannelError for a connection failure or timeout (always worth retrying)."""
+    return ChannelError(f"{channel}: {action} failed: {type(exc).__name__}: {exc}", transient=True)
+
+
+def post(http: httpx.Client, channel: str, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    """POST a body and return the response, whatever its status; a transport failure
+    (refused, timed out) becomes a ChannelError."""
+    try:
+        return http.post(url, content=body, headers={"User-Agent": "cape-tracker", **headers})
+    except httpx.HTTPError as exc:
+        raise transport_error(channel, "POST", exc) from None

@@ -1,0 +1,191 @@
+"""From a ledger event to what a subscriber reads: a subject, a plain-text body and a JSON
+object (the webhook payload). One renderer per alertable event type.
+
+Payload fields are those of docs/CONTRACTS.md. Values such as model names come from outside
+sources and are untrusted: here they stay plain text, and each channel escapes them for its
+own markup (Markdown, Slack mrkdwn). Subjects never contain line breaks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tracker.records import Event, format_instant
+from tracker.store import make_event_id
+
+ALERTABLE: tuple[str, ...] = (
+    "verdict_decided", "provisional_flipped", "amendment", "new_frontier_release", "steering_result",
+)
+PREDICTION_EVENTS: tuple[str, ...] = ("verdict_decided", "provisional_flipped", "amendment")
+TEST_EVENT = "alert_test"
+SCHEMA = "cape-tracker.alert/1"
+SUBJECT_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Message:
+    """One alert, channel-neutral. `event_id` is the idempotency key on every channel."""
+
+    event_id: str
+    event_type: str
+    at: str
+    subject: str
+    text: str
+    prediction: str | None = None
+    link: str | None = None
+    payload: dict = field(default_factory=dict)
+    test: bool = False
+
+    def to_json(self) -> dict:
+        """The webhook body (schema cape-tracker.alert/1); stable for a given event."""
+        return {
+            "schema": SCHEMA, "id": self.event_id, "type": self.event_type, "at": self.at,
+            "subject": self.subject, "text": self.text, "prediction": self.prediction,
+            "link": self.link, "payload": self.payload, "test": self.test,
+        }
+
+
+def is_alertable(event: Event) -> bool:
+    """True for the event types subscribers are told about."""
+    return event.type in ALERTABLE
+
+
+def render(event: Event, site_url: str = "", prediction_page: str = "predictions/{prediction}.html") -> Message:
+    """The message for one alertable event; KeyError-free on incomplete payloads."""
+    if event.type not in RENDERERS:
+        raise ValueError(f"event {event.id}: type {event.type!r} is not alertable")
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    subject, text = RENDERERS[event.type](payload)
+    prediction = _text(payload.get("prediction")) if event.type in PREDICTION_EVENTS else None
+    return Message(
+        event_id=event.id, event_type=event.type, at=event.at, subject=one_line(subject),
+        text=text, prediction=prediction, link=_link(site_url, prediction_page, prediction),
+        payload=payload,
+    )
+
+
+def make_test_message(channel: str, now: dt.datetime, site_url: str = "") -> Message:
+    """A clearly marked test alert; its id is unique per channel and second."""
+    at = format_instant(now)
+    text = (
+        "This is a test message from cape-tracker, sent by `tracker alerts test`.\n"
+        f"It confirms that the {channel} channel is configured. No prediction has changed."
+    )
+    return Message(
+        event_id=make_event_id(TEST_EVENT, channel, at), event_type=TEST_EVENT, at=at,
+        subject=f"[TEST] cape-tracker alert test ({channel})", text=text,
+        link=site_url or None, payload={"channel": channel}, test=True,
+    )
+
+
+def one_line(text: str) -> str:
+    """Collapse whitespace (no header injection, no broken titles) and cap the length."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    return flat if len(flat) <= SUBJECT_LIMIT else flat[: SUBJECT_LIMIT - 1] + "…"
+
+
+def _text(value: object, default: str = "?") -> str:
+    if value is None or value == "":
+        return default
+    return str(value)
+
+
+def _link(site_url: str, prediction_page: str, prediction: str | None) -> str | None:
+    if not site_url:
+        return None
+    if prediction and re.fullmatch(r"P\d+", prediction):
+        return f"{site_url}/{prediction_page.format(prediction=prediction)}"
+    return f"{site_url}/"
+
+
+def _lines(*lines: str) -> str:
+    return "\n".join(line for line in lines if line)
+
+
+def _reading(value: object) -> str:
+    return _text(value).replace("_", " ")
+
+
+def _verdict_decided(p: dict) -> tuple[str, str]:
+    status = _text(p.get("status"))
+    subject = f"{_text(p.get('prediction'))} verdict: {status.upper()}"
+    text = _lines(
+        f"Prediction {_text(p.get('prediction'))} has been decided: {status}.",
+        _text(p.get("summary"), ""),
+        "A decided verdict is final; later data can only add a dated amendment.",
+    )
+    return subject, text
+
+
+def _provisional_flipped(p: dict) -> tuple[str, str]:
+    old, new = _reading(p.get("old")), _reading(p.get("new"))
+    subject = f"{_text(p.get('prediction'))} provisional reading: {old} → {new}"
+    text = _lines(
+        f"The provisional reading of prediction {_text(p.get('prediction'))} changed from {old} to {new}.",
+        _text(p.get("summary"), ""),
+        "The prediction is still pending; this is not a verdict.",
+    )
+    return subject, text
+
+
+def _amendment(p: dict) -> tuple[str, str]:
+    subject = f"{_text(p.get('prediction'))} amendment ({_text(p.get('date'))})"
+    text = _lines(
+        f"A dated amendment was recorded for prediction {_text(p.get('prediction'))}:",
+        _text(p.get("text"), ""),
+    )
+    return subject, text
+
+
+def _new_frontier_release(p: dict) -> tuple[str, str]:
+    name, lab = _text(p.get("name") or p.get("model_id")), _text(p.get("lab"))
+    subject = f"New frontier release: {name} ({lab}), h = {_h_short(p.get('h'))}"
+    text = (
+        f"{name} from {lab} (released {_text(p.get('release_date'))}) is now tracked.\n"
+        f"h-field: {_h_long(p.get('h'))}"
+    )
+    return subject, text
+
+
+def _steering_result(p: dict) -> tuple[str, str]:
+    model, revision = _text(p.get("model_id")), _text(p.get("revision"))[:12]
+    subject = f"Steering result for {model}@{revision}: {_text(p.get('verdict'))}"
+    text = (
+        f"The activation-steering regression ran on {model} at revision {revision}.\n"
+        f"Result: {_text(p.get('verdict'))}. Data: {_text(p.get('file'))}"
+    )
+    return subject, text
+
+
+def _h_value(h: object) -> float | None:
+    if h is None or isinstance(h, bool):
+        return None
+    try:
+        value = float(h)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return value if value == value else None
+
+
+def _h_short(h: object) -> str:
+    value = _h_value(h)
+    return "n/a" if value is None else f"{value:+.1f}"
+
+
+def _h_long(h: object) -> str:
+    value = _h_value(h)
+    if value is None:
+        return "not computable yet (needs both a SWE-bench Verified and a GPQA Diamond score)"
+    return f"{value:+.1f} GPQA points from the papers' frozen fit GPQA = 0.513*SWE + 46.4"
+
+
+RENDERERS: dict[str, Callable[[dict], tuple[str, str]]] = {
+    "verdict_decided": _verdict_decided,
+    "provisional_flipped": _provisional_flipped,
+    "amendment": _amendment,
+    "new_frontier_release": _new_frontier_release,
+    "steering_result": _steering_result,
+}
