@@ -17,11 +17,11 @@ from typing import Any
 import pandas as pd
 
 from tracker.evaluators import EVALUATORS, FAIL, PASS, Assessment
-from tracker.panel import ALTERNATIVE_PRECEDENCES, DEFAULT_PRECEDENCE, all_observations, build_panel
+from tracker.panel import ALTERNATIVE_PRECEDENCES, DEFAULT_PRECEDENCE, all_observations, assemble
 from tracker.paths import Paths
 from tracker.records import Event, Observation, format_instant
 from tracker.specs import PredictionSpec, load_specs
-from tracker.store import append_events, atomic_write_text, make_event_id
+from tracker.store import append_events, atomic_write_text, make_event_id, read_models
 
 PENDING, PASSED, FAILED, INCONCLUSIVE = "pending", "passed", "failed", "inconclusive"
 FINAL = (PASSED, FAILED, INCONCLUSIVE)
@@ -82,11 +82,23 @@ def snapshot_day(spec: PredictionSpec, as_of: dt.date) -> dt.date:
     return min(as_of, spec.deadline_day())
 
 
-def evidence_panel(paths: Paths, day: dt.date, precedence: tuple[str, ...],
-                   observations: list[Observation]) -> pd.DataFrame:
-    """The evidence rows of the panel known on `day` under one source precedence."""
-    frame = build_panel(paths, day, precedence, observations=observations)
-    return frame[frame["in_evidence"].astype(bool)].reset_index(drop=True)
+class PanelCache:
+    """Evidence panels by (day, precedence), built once per evaluation: the seven predictions
+    share most of them, and building a panel is the costly step."""
+
+    def __init__(self, paths: Paths, observations: list[Observation]):
+        self.paths = paths
+        self.observations = observations
+        self.models = read_models(paths.models)
+        self.frames: dict[tuple[dt.date, tuple[str, ...]], pd.DataFrame] = {}
+
+    def get(self, day: dt.date, precedence: tuple[str, ...]) -> pd.DataFrame:
+        """The evidence rows of the panel known on `day` under one source precedence."""
+        key = (day, precedence)
+        if key not in self.frames:
+            frame = assemble(self.models, self.observations, day, precedence)
+            self.frames[key] = frame[frame["in_evidence"].astype(bool)].reset_index(drop=True)
+        return self.frames[key]
 
 
 def assess(spec: PredictionSpec, frame: pd.DataFrame, day: dt.date) -> Assessment:
@@ -94,14 +106,14 @@ def assess(spec: PredictionSpec, frame: pd.DataFrame, day: dt.date) -> Assessmen
     return EVALUATORS[spec.evaluator](frame, spec.parameters, day)
 
 
-def evaluate(spec: PredictionSpec, paths: Paths, as_of: dt.date, observations: list[Observation]) -> Verdict:
+def evaluate(spec: PredictionSpec, panels: PanelCache, as_of: dt.date) -> Verdict:
     """One prediction as of a day, under the default precedence and each alternative."""
     day = snapshot_day(spec, as_of)
     due = as_of >= spec.deadline_day()
     readings: dict[str, tuple[str, str | None]] = {}
     main: Assessment | None = None
     for name, precedence in ALTERNATIVE_PRECEDENCES.items():
-        assessment = assess(spec, evidence_panel(paths, day, precedence, observations), day)
+        assessment = assess(spec, panels.get(day, precedence), day)
         readings[name] = status_from(assessment, due)
         if precedence == DEFAULT_PRECEDENCE:
             main = assessment
@@ -128,9 +140,9 @@ def decision_time(spec: PredictionSpec, assessment: Assessment, due: bool) -> st
 def evaluate_all(paths: Paths, as_of: dt.date) -> list[Verdict]:
     """Every prediction as of `as_of`, from data/ alone; writes nothing. Recorded finality
     (data/verdicts.json) is applied for verdicts decided on or before `as_of`."""
-    observations = all_observations(paths)
+    panels = PanelCache(paths, all_observations(paths))
     recorded = read_state(paths).get("predictions", {})
-    return [apply_finality(evaluate(spec, paths, as_of, observations), recorded.get(spec.id)) for spec in load_specs(paths)]
+    return [apply_finality(evaluate(spec, panels, as_of), recorded.get(spec.id)) for spec in load_specs(paths)]
 
 
 def apply_finality(verdict: Verdict, recorded: dict | None) -> Verdict:
