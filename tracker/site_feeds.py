@@ -1,0 +1,151 @@
+"""The site's machine-readable outputs: Atom entries, the JSON API and shields.io badges.
+
+Model names, source strings and URLs are untrusted: URLs pass `safe_url` (http and https
+only), and JSON is written with `<`, `>` and `&` as \\u escapes so that it stays inert even if
+someone pastes it into a page. The Atom XML itself is a jinja template (autoescaped like every
+page); this module prepares its entries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from tracker.records import Event, format_instant, parse_instant
+
+FEED_EVENT_TYPES = ("verdict_decided", "verdict_changed", "provisional_flipped", "amendment",
+                    "new_frontier_release", "steering_result")
+PREDICTION_ID = re.compile(r"^P[1-9][0-9]?$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
+STATUS_WORDS = {"passed": "Passed", "failed": "Failed", "inconclusive": "Inconclusive", "pending": "Pending"}
+PROVISIONAL_WORDS = {"on_track": "on track", "at_risk": "at risk"}
+BADGE_COLOURS = {"passed": "brightgreen", "failed": "red", "inconclusive": "lightgrey",
+                 "on_track": "blue", "at_risk": "orange", "pending": "blue"}
+
+
+def safe_url(url: Any) -> str:
+    """`url` if it is an absolute http(s) URL with a host, else "" (never a javascript: link)."""
+    if not isinstance(url, str):
+        return ""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c in text for c in "\r\n\t "):
+        return ""
+    return text
+
+
+def dump_json(value: Any) -> str:
+    """Stable JSON text (sorted keys, 2-space indent, trailing newline), HTML-inert."""
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
+
+
+def status_words(verdict: dict) -> str:
+    """The status in words: 'Pending · at risk', 'Passed', ..."""
+    words = STATUS_WORDS.get(verdict.get("status", ""), str(verdict.get("status", "unknown")).capitalize())
+    provisional = PROVISIONAL_WORDS.get(verdict.get("provisional") or "")
+    return f"{words} · {provisional}" if verdict.get("status") == "pending" and provisional else words
+
+
+def status_key(verdict: dict) -> str:
+    """One key per colour: passed, failed, inconclusive, on_track, at_risk or pending."""
+    if verdict.get("status") == "pending" and verdict.get("provisional") in PROVISIONAL_WORDS:
+        return verdict["provisional"]
+    return verdict.get("status") if verdict.get("status") in STATUS_WORDS else "pending"
+
+
+def badge(verdict: dict) -> dict:
+    """A shields.io endpoint badge for one prediction."""
+    return {"schemaVersion": 1, "label": f"{verdict['id']} {verdict.get('title', '')}".strip(),
+            "message": status_words(verdict).replace("·", "-").lower(), "color": BADGE_COLOURS[status_key(verdict)]}
+
+
+def clean_urls(value: Any) -> Any:
+    """A copy with every `url`/`*_url` field passed through safe_url (for the JSON API)."""
+    if isinstance(value, dict):
+        return {k: (safe_url(v) or None) if (k == "url" or k.endswith("_url")) and v else clean_urls(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_urls(v) for v in value]
+    return value
+
+
+def status_api(verdicts: list[dict], as_of: str, built_at: str) -> dict:
+    """api/status.json: the `tracker check --json` objects, as of the build day."""
+    return {"schema_version": 1, "as_of": as_of, "built_at": built_at, "predictions": clean_urls(verdicts)}
+
+
+def models_api(panel: list[dict], benchmarks: tuple[str, ...], as_of: str) -> dict:
+    """api/models.json: one object per release with each chosen score and where it came from."""
+    models = []
+    for row in panel:
+        scores = {b: {"score": row.get(b), "source": row.get(f"{b}_source") or None,
+                      "url": safe_url(row.get(f"{b}_url")) or None, "known": row.get(f"{b}_known"),
+                      "variant": row.get(f"{b}_variant") or None}
+                  for b in benchmarks if row.get(b) is not None}
+        models.append({k: row.get(k) for k in ("model_id", "model", "lab", "release_date", "cohort", "core",
+                                               "open_weights", "hf_repo", "h")} | {"scores": scores})
+    return {"schema_version": 1, "as_of": as_of, "models": models}
+
+
+def event_target(event: Event) -> str:
+    """The page (relative to the site root) an event is about."""
+    payload = event.payload
+    prediction = str(payload.get("prediction", ""))
+    if PREDICTION_ID.match(prediction):
+        return f"predictions/{prediction}.html"
+    if event.type == "steering_result":
+        return "steering.html"
+    model_id = str(payload.get("model_id", ""))
+    if SLUG.match(model_id):
+        return f"models.html#m-{model_id}"
+    return "events.html"
+
+
+def describe(event: Event) -> str:
+    """One sentence about an event, for the events page, the history tables and the feed."""
+    p = event.payload
+
+    def g(key: str) -> str:
+        value = p.get(key)
+        return "n/a" if value is None else (f"{value:+.2f}" if key == "h" and isinstance(value, (int, float)) else str(value))
+
+    texts = {
+        "new_model": lambda: f"New model {g('name')} ({g('lab')}), released {g('release_date')}, seen on {g('source')}",
+        "new_score": lambda: f"{g('model_id')}: {g('benchmark')} = {g('score')} from {g('source')}",
+        "score_changed": lambda: f"{g('model_id')}: {g('benchmark')} changed {g('old')} -> {g('new')} ({g('source')})",
+        "quarantined": lambda: f"Quarantined a record from {g('source')} (row {g('row')}, field {g('field')}): {g('reason')}",
+        "verdict_decided": lambda: f"{g('prediction')} decided: {g('status')}. {g('summary')}",
+        "verdict_changed": lambda: f"{g('prediction')} status {g('old')} -> {g('new')}. {p.get('summary', '')}".strip(),
+        "provisional_flipped": lambda: f"{g('prediction')} reading {g('old')} -> {g('new')}. {g('summary')}",
+        "amendment": lambda: f"{g('prediction')} amended on {g('date')}: {g('text')}",
+        "new_frontier_release": lambda: f"New frontier release {g('name')} ({g('lab')}), {g('release_date')}, h = {g('h')}",
+        "new_open_weights": lambda: f"New open weights {g('repo_id')} at {g('sha')[:12]}",
+        "steering_result": lambda: f"Steering result for {g('model_id')} at {g('revision')[:12]}: {g('verdict')}",
+        "source_failed": lambda: f"Source {g('source')} failed: {g('error')}",
+        "alert_sent": lambda: f"Alert {g('event_id')} sent on {g('channel')}",
+    }
+    text = texts.get(event.type)
+    return text() if text else f"{event.type}: {json.dumps(p, sort_keys=True, ensure_ascii=False)}"
+
+
+def entry_uuid(namespace: str, key: str) -> str:
+    """A stable urn:uuid for an Atom id (same event -> same id, forever)."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{namespace}:{key}')}"
+
+
+def feed_entries(events: list[Event], base_url: str, limit: int = 200) -> list[dict]:
+    """The Atom entries: events that matter to a reader, newest first."""
+    chosen = [e for e in events if e.type in FEED_EVENT_TYPES]
+    chosen.sort(key=lambda e: (format_instant(parse_instant(e.at, "at")), e.id), reverse=True)
+    return [{
+        "id": entry_uuid("cape-tracker:event", e.id), "event_id": e.id, "type": e.type,
+        "updated": format_instant(parse_instant(e.at, "at")), "title": describe(e).split(". ")[0][:140],
+        "summary": describe(e), "link": f"{base_url}{event_target(e)}",
+    } for e in chosen[:limit]]
