@@ -1,0 +1,151 @@
+"""The real steps of a run, each a thin adapter from a library API to a `StepResult`.
+
+Each adapter imports its library when it runs, so a missing optional extra (steering) or a
+module that is not installed reports the step unavailable instead of breaking the import of
+the whole pipeline. Order matters: the site is built last so that it shows everything the
+run recorded (alerts sent, steering dispatches), which keeps a rerun with nothing new
+byte-for-byte identical.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from types import ModuleType
+from typing import Any
+
+from tracker.pipeline import OK, SKIPPED, WARNING, RunContext, Step, StepResult, StepUnavailable
+
+ClientsFactory = Callable[[], AbstractContextManager[Any]]
+
+
+def need(module: str) -> ModuleType:
+    """Import `module`, or raise StepUnavailable naming what is missing."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        raise StepUnavailable(f"{module} is not available ({exc.name} is not installed)") from None
+
+
+def failed_sources(report: dict[str, Any]) -> list[dict[str, str]]:
+    """The sources a scrape report marks failed, as {source, error}."""
+    sources = report.get("sources", {})
+    rows = sources.values() if isinstance(sources, dict) else sources
+    return [{"source": str(row.get("source", name)), "error": str(row.get("error", ""))}
+            for name, row in zip(sources, rows, strict=False)
+            if isinstance(row, dict) and row.get("status") == "failed"]
+
+
+def scrape(ctx: RunContext) -> StepResult:
+    """Fetch (or, offline, re-read the cache) and merge every source into data/."""
+    if ctx.replay:
+        return StepResult(SKIPPED, f"replay: only data known by {ctx.as_of} count; nothing fetched")
+    scrapers = need("scrapers")
+    report = scrapers.scrape(ctx.paths, offline=ctx.offline, now=ctx.now).to_json()
+    failed = failed_sources(report)
+    line = report.get("summary") or f"{len(report.get('sources', {}))} sources"
+    if failed:
+        line += "; failed: " + ", ".join(row["source"] for row in failed)
+    return StepResult(WARNING if failed else OK, line, {"scrape": report, "failed_sources": failed})
+
+
+def stats(ctx: RunContext) -> StepResult:
+    """Recompute the coupling and the h-fields on the panel known by the run's day."""
+    coupling = need("tracker.coupling")
+    result = coupling.current_stats(ctx.paths, ctx.as_of)
+    keys = ("n", "slope", "intercept", "r", "p", "pi_halfwidth", "lolo_mae")
+    line = f"current panel: n = {result['n']}, r = {result['r']:+.3f}, GPQA = {result['slope']:.3f}*SWE + " \
+           f"{result['intercept']:.1f}"
+    return StepResult(OK, line, {"stats": {k: result.get(k) for k in keys}})
+
+
+def verdict_row(verdict: Any) -> dict[str, Any]:
+    data = verdict.to_json()
+    return {"id": data["id"], "title": data.get("title", ""), "status": data["status"],
+            "provisional": data.get("provisional"), "deadline": data.get("deadline"),
+            "summary": data.get("evidence", {}).get("summary", "")}
+
+
+def check(ctx: RunContext) -> StepResult:
+    """Evaluate the seven predictions, record the state and the ledger events."""
+    predictions = need("tracker.predictions")
+    rows = [verdict_row(v) for v in predictions.check(ctx.paths, ctx.as_of, ctx.now)]
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    line = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    return StepResult(OK, line, {"verdicts": rows})
+
+
+def alerts(clients: ClientsFactory | None = None) -> Callable[[RunContext], StepResult]:
+    """The alerts step: queue every alertable ledger event, then deliver (unless told not to).
+
+    `clients` builds the network clients (default: tracker.alerts.clients.default_clients),
+    so tests can point delivery at servers on 127.0.0.1.
+    """
+    def step(ctx: RunContext) -> StepResult:
+        config_module = need("tracker.alerts.config")
+        outbox = need("tracker.alerts.outbox")
+        config = config_module.load_config(ctx.paths, ctx.env)
+        queued = outbox.queue_from_ledger(ctx.paths, config)
+        ctx.checkpoint("alerts-queued")
+        channels = ", ".join(config.enabled()) or "none"
+        if not ctx.send_alerts:
+            why = "replay" if ctx.replay else "--no-alerts"
+            return StepResult(SKIPPED, f"queued {queued}; not sent ({why}); channels: {channels}",
+                              {"alerts": {"queued": queued}})
+        report = deliver(ctx, config, clients)
+        failed = len(report.get("failed", []))
+        line = f"queued {queued}, delivered {len(report.get('delivered', []))}, failed {failed}; channels: {channels}"
+        return StepResult(WARNING if failed else OK, line, {"alerts": {"queued": queued, **report}})
+    return step
+
+
+def deliver(ctx: RunContext, config: Any, clients: ClientsFactory | None) -> dict[str, Any]:
+    delivery = need("tracker.alerts.deliver")
+    factory = clients or need("tracker.alerts.clients").default_clients
+    with factory() as live:
+        report = delivery.deliver_pending(ctx.paths, config, live, ctx.now)
+    need("tracker.alerts.outbox").mirror_to_ledger(ctx.paths)
+    return report.to_json()
+
+
+def steering(ctx: RunContext) -> StepResult:
+    """Plan steering runs for new open weights; dispatch them from GitHub Actions only."""
+    queue = need("tracker.steering.queue")
+    items = queue.plan(ctx.paths, queue.load_config(ctx.paths))
+    if not items:
+        return StepResult(OK, "no new open-weight model qualifies", {"steering": {"planned": 0}})
+    names = [str(getattr(item, "key", item)) for item in items]
+    token, repo = ctx.env.get("GITHUB_TOKEN", ""), ctx.env.get("GITHUB_REPOSITORY", "")
+    why = "replay" if ctx.replay else "offline" if ctx.offline else "" if token and repo else \
+        "GITHUB_TOKEN/GITHUB_REPOSITORY not set"
+    if why:
+        return StepResult(SKIPPED, f"{len(items)} qualifying, not dispatched ({why})",
+                          {"steering": {"planned": len(items), "items": names}})
+    httpx = need("httpx")
+    with httpx.Client(timeout=30.0, follow_redirects=False) as client:
+        dispatched = queue.dispatch(ctx.paths, items, client, repo, token, ctx.now)
+    return StepResult(OK, f"dispatched {len(dispatched)} of {len(items)} to steer.yml",
+                      {"steering": {"planned": len(items), "items": names, "dispatched": len(dispatched)}})
+
+
+def site(ctx: RunContext) -> StepResult:
+    """Build the static site from data/ into the run's output folder."""
+    sitegen = need("tracker.sitegen")
+    report = sitegen.build_site(ctx.paths, ctx.as_of, ctx.out_dir)
+    return StepResult(OK, f"{len(report.pages)} pages, {len(report.files)} files in {report.out_dir}",
+                      {"site": str(report.index)})
+
+
+def default_steps(clients: ClientsFactory | None = None) -> list[Step]:
+    """The run as `tracker run` and the daemon do it."""
+    return [
+        Step("scrape", scrape),
+        Step("stats", stats),
+        Step("check", check),
+        Step("alerts", alerts(clients)),
+        Step("steering", steering, optional=True),
+        Step("site", site),
+    ]
