@@ -1,0 +1,73 @@
+"""What parsers return: scores as the source states them, and rows they could not read.
+
+A parser does not know the identity table, so it cannot name the canonical model; it
+returns `RawScore` (the source's own model name, the score in percent, the dates the source
+gives). `tracker.merge` resolves identities, validates and stores. A row that is present but
+unreadable is returned as a `RowProblem`, so it can be quarantined instead of lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RawScore:
+    """One score of one model on one benchmark, exactly as one source reports it.
+
+    `setting` is what the source says about how the score was obtained (harness, tools,
+    thinking mode); it becomes part of the observation's variant. `run_started` orders
+    re-runs of the same model (newest wins). `row` says where in the response it came from.
+    """
+
+    source: str
+    benchmark: str
+    raw_model: str
+    score: float
+    source_url: str
+    retrieved_at: str
+    reported_date: str = ""
+    setting: str = ""
+    lab: str = ""
+    release_date: str = ""
+    run_started: str = ""
+    row: str = ""
+    note: str = ""
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A row that exists in the response but cannot be read; it goes to the quarantine."""
+
+    source: str
+    row: str
+    field: str
+    reason: str
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HubModel:
+    """One repository of the Hugging Face Hub, as listed for a watched organisation.
+
+    Columns of data/hf_models.csv (docs/CONTRACTS.md). `created_at` is when the repo was
+    created on the Hub, not when the model was announced; `first_seen` is when this project
+    first listed it.
+    """
+
+    repo_id: str
+    author: str
+    sha: str
+    created_at: str
+    last_modified: str
+    first_seen: str
+    pipeline_tag: str
+    library_name: str
+    gated: str
+    kind: str
+    architecture: str
+    n_params: str
+    license: str
+    steerable: bool
+    skip_reason: str

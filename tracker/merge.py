@@ -1,0 +1,312 @@
+"""Merging a source's records into data/: validate, resolve, quarantine, append, log.
+
+The rules (docs/CONTRACTS.md, the brief's "Bad input"):
+- A record that does not validate (unknown benchmark, score outside 0-100, a date in the
+  future, an unreadable row) goes to the quarantine with the reason; so does a value that
+  jumps by more than `MergePolicy.jump_threshold_pp` from the same series' previous value,
+  and a duplicate that disagrees with its twin when nothing says which is newer.
+- A duplicate that *is* ordered (two Epoch runs of one model version, two dated snapshots of
+  one release) keeps the newest run; the others are named in the observation's note.
+- A value that differs from the stored one is a new observation plus a `score_changed`
+  event; nothing stored is ever rewritten. Removals from a source are not errors.
+- Event and quarantine ids come from the content, so a replay or a rerun adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from scrapers.records import RawScore, RowProblem
+from tracker.identity import FrontierPolicy, Identity, canonical_id, normalise_lab, split_name
+from tracker.records import (
+    BENCHMARKS,
+    Event,
+    Model,
+    Observation,
+    QuarantineEntry,
+    ValidationError,
+    format_instant,
+    parse_day,
+    partial_date_floor,
+)
+from tracker.store import make_event_id
+
+SAME_SCORE = 1e-9
+
+
+@dataclass(frozen=True)
+class MergePolicy:
+    """Thresholds of the merge; `jump_threshold_pp` comes from sources.toml ([merge])."""
+
+    jump_threshold_pp: float = 15.0
+
+
+@dataclass
+class MergeState:
+    """The part of data/ a merge changes, in memory; copied before each source so that a
+    source that fails half-way leaves no trace."""
+
+    identity: Identity
+    observations: list[Observation]
+    quarantine: list[QuarantineEntry]
+    frontier: FrontierPolicy
+    created: list[str] = field(default_factory=list)
+
+    def copy(self) -> MergeState:
+        return MergeState(Identity(self.identity.models), list(self.observations), list(self.quarantine),
+                          self.frontier, list(self.created))
+
+    def latest(self) -> dict[tuple[str, str, str, str], Observation]:
+        """The newest observation of every series (model, benchmark, source, variant)."""
+        out: dict[tuple[str, str, str, str], Observation] = {}
+        for obs in self.observations:
+            current = out.get(obs.key())
+            if current is None or obs.retrieved_at >= current.retrieved_at:
+                out[obs.key()] = obs
+        return out
+
+
+@dataclass
+class BatchOutcome:
+    """What one source's records changed (for the run report and the ledger)."""
+
+    records: int = 0
+    new_observations: list[Observation] = field(default_factory=list)
+    new_models: list[Model] = field(default_factory=list)
+    quarantined: list[QuarantineEntry] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    unattributed: int = 0
+    stale: int = 0
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    observation: Observation
+    raw: RawScore
+
+
+def merge_batch(state: MergeState, records: Iterable[RawScore | RowProblem], *, now: dt.datetime,
+                policy: MergePolicy = MergePolicy()) -> BatchOutcome:
+    """Merge one source's parsed records into `state` (in place); return what changed."""
+    outcome = BatchOutcome()
+    at = format_instant(now)
+    candidates: list[_Candidate] = []
+    for record in records:
+        outcome.records += 1
+        if isinstance(record, RowProblem):
+            quarantine_problem(state, outcome, at, record)
+            continue
+        problem = check_record(record, now.date())
+        if problem:
+            _quarantine(state, outcome, at, record.source, record.row, problem[0], problem[1],
+                        {"raw": dataclasses.asdict(record)})
+            continue
+        candidate = _resolve(state, outcome, record, at)
+        if candidate is None:
+            outcome.unattributed += 1
+        else:
+            candidates.append(candidate)
+    _refresh_frontier(state, outcome, candidates)
+    latest = state.latest()
+    for group in _group(candidates).values():
+        winner = _settle_duplicates(state, outcome, at, group)
+        if winner is not None:
+            _store(state, outcome, at, winner, latest, policy)
+    return outcome
+
+
+def check_record(record: RawScore, today: dt.date) -> tuple[str, str] | None:
+    """(field, reason) of the first problem of a parsed record, None if it can be stored."""
+    if record.benchmark not in BENCHMARKS:
+        return "benchmark", f"unknown benchmark {record.benchmark!r}; known: {', '.join(BENCHMARKS)}"
+    if not 0 <= record.score <= 100:
+        return "score", f"{record.score!r} is outside 0-100 percent"
+    try:
+        if record.reported_date and parse_day(record.reported_date, "reported_date") > today:
+            return "reported_date", f"{record.reported_date} is in the future (today is {today})"
+        release = partial_date_floor(record.release_date)
+        if release is not None and release > today:
+            return "release_date", f"{record.release_date} is in the future (today is {today})"
+        if record.retrieved_at[:10] > today.isoformat():
+            return "retrieved_at", f"{record.retrieved_at} is after the run's clock ({today})"
+        Observation("x", record.benchmark, record.score, record.source, record.source_url,
+                    record.retrieved_at).validate(today)
+    except ValidationError as exc:
+        return exc.field, str(exc).split(": ", 1)[-1]
+    return None
+
+
+def compose_variant(name_variant: str, setting: str) -> str:
+    """The observation's variant: what the name says (harness, effort) then the source's setting."""
+    return "+".join(p for p in (name_variant, setting) if p)
+
+
+def _resolve(state: MergeState, outcome: BatchOutcome, record: RawScore, at: str) -> _Candidate | None:
+    """The candidate observation for a record, creating the release if it is new.
+
+    Agent systems (`system:` settings) never create a release: a system entry whose model is
+    not already known is not model-level evidence of anything (counted as unattributed).
+    """
+    resolution = state.identity.resolve(record.raw_model, release_date=record.release_date)
+    model_id = resolution.model_id
+    if not model_id:
+        if record.setting.startswith("system:"):
+            return None
+        model_id = _create_model(state, outcome, record, resolution.spelling, at)
+    elif resolution.new_alias:
+        state.identity.add_alias(model_id, resolution.new_alias)
+    observation = Observation(
+        model_id=model_id, benchmark=record.benchmark, score=record.score, source=record.source,
+        source_url=record.source_url, retrieved_at=record.retrieved_at, reported_date=record.reported_date,
+        variant=compose_variant(resolution.variant, record.setting), raw_model=record.raw_model,
+        note=record.note,
+    )
+    return _Candidate(observation, record)
+
+
+def _create_model(state: MergeState, outcome: BatchOutcome, record: RawScore, spelling: str, at: str) -> str:
+    """A new tracked release from a source row (its frontier flag is set after the batch)."""
+    model_id = canonical_id(spelling)
+    if state.identity.get(model_id) is not None:
+        return model_id
+    name = record.display_name if record.source == "vendor" and record.display_name else spelling
+    aliases = tuple(dict.fromkeys(a for a in (split_name(record.raw_model).spellings[0], name) if "|" not in a))
+    model = Model(
+        model_id=model_id, name=name, lab=normalise_lab(record.lab) or "Unknown",
+        release_date=record.release_date, cohort="tracked", frontier=False, aliases=aliases,
+        note=f"first seen in {record.source} ({record.row}) retrieved {record.retrieved_at[:10]}",
+    )
+    state.identity.add(model)
+    state.created.append(model_id)
+    outcome.new_models.append(model)
+    outcome.events.append(Event(make_event_id("new_model", model_id), "new_model", at, {
+        "model_id": model_id, "name": model.name, "lab": model.lab, "release_date": model.release_date,
+        "source": record.source}))
+    return model_id
+
+
+def _refresh_frontier(state: MergeState, outcome: BatchOutcome, candidates: list[_Candidate]) -> None:
+    """Set the G14 frontier flag of the batch's new releases, using the batch's best scores."""
+    for model in outcome.new_models:
+        scores: dict[str, float] = {}
+        for c in candidates:
+            if c.observation.model_id == model.model_id and not c.observation.variant.startswith("system:"):
+                scores[c.observation.benchmark] = max(scores.get(c.observation.benchmark, 0.0), c.observation.score)
+        frontier = state.frontier.is_frontier(model.name, model.lab, model.release_date, scores)
+        current = state.identity.get(model.model_id)
+        if current is not None and frontier != current.frontier:
+            state.identity.add(dataclasses.replace(current, frontier=frontier))
+
+
+def _group(candidates: list[_Candidate]) -> dict[tuple[str, str, str, str], list[_Candidate]]:
+    groups: dict[tuple[str, str, str, str], list[_Candidate]] = {}
+    for candidate in candidates:
+        groups.setdefault(candidate.observation.key(), []).append(candidate)
+    return groups
+
+
+def _recency(candidate: _Candidate) -> tuple[str, str]:
+    """How new a record is: its run instant, then the date in its model name."""
+    return candidate.raw.run_started, split_name(candidate.raw.raw_model).embedded_date
+
+
+def _settle_duplicates(state: MergeState, outcome: BatchOutcome, at: str,
+                       group: list[_Candidate]) -> _Candidate | None:
+    """One observation per series: equal values collapse, the newest run wins, a tie with
+    different values is quarantined (nothing says which one is right)."""
+    first = group[0].observation
+    if len(group) == 1:
+        return group[0]
+    ordered = sorted(group, key=_recency, reverse=True)
+    if all(abs(c.observation.score - first.score) < SAME_SCORE for c in group):
+        others = [f"{c.raw.row} {c.observation.source_url}" for c in group[1:]]
+        return _noted(group[0], "same value also in: " + "; ".join(others))
+    if _recency(ordered[0]) > _recency(ordered[1]):
+        others = [f"{c.raw.raw_model} {c.observation.score:.1f} ({c.raw.run_started or 'undated'})" for c in ordered[1:]]
+        return _noted(ordered[0], "newest run kept; superseded: " + "; ".join(others))
+    values = ", ".join(f"{c.observation.score:g} ({c.raw.row})" for c in group)
+    for c in group:
+        _quarantine(state, outcome, at, c.raw.source, c.raw.row, "score",
+                    f"conflicting duplicate for {first.model_id} {first.benchmark}: {values}",
+                    {"observation": dataclasses.asdict(c.observation)})
+    return None
+
+
+def _noted(candidate: _Candidate, text: str) -> _Candidate:
+    obs = candidate.observation
+    return _Candidate(dataclasses.replace(obs, note=_join(obs.note, text)), candidate.raw)
+
+
+def _store(state: MergeState, outcome: BatchOutcome, at: str, candidate: _Candidate,
+           latest: dict[tuple[str, str, str, str], Observation], policy: MergePolicy) -> None:
+    """Append the observation unless it repeats the stored value; big jumps go to the quarantine."""
+    obs = candidate.observation
+    previous = latest.get(obs.key())
+    if previous is not None and abs(previous.score - obs.score) < SAME_SCORE:
+        return
+    if previous is not None and obs.retrieved_at < previous.retrieved_at:
+        outcome.stale += 1
+        return
+    if previous is not None and abs(obs.score - previous.score) > policy.jump_threshold_pp:
+        reason = (f"jump of {obs.score - previous.score:+.1f} pp from {previous.score:g} "
+                  f"(retrieved {previous.retrieved_at[:10]}); threshold {policy.jump_threshold_pp:g} pp")
+        _quarantine(state, outcome, at, obs.source, candidate.raw.row, "score", reason,
+                    {"observation": dataclasses.asdict(obs)})
+        return
+    add_observation(state, outcome, at, obs, previous)
+    latest[obs.key()] = obs
+
+
+def add_observation(state: MergeState, outcome: BatchOutcome, at: str, obs: Observation,
+                    previous: Observation | None) -> None:
+    """Append an observation and its ledger event (new_score, or score_changed with old/new)."""
+    state.observations.append(obs)
+    outcome.new_observations.append(obs)
+    payload = {"model_id": obs.model_id, "benchmark": obs.benchmark, "score": obs.score, "source": obs.source,
+               "url": obs.source_url, "variant": obs.variant, "retrieved_at": obs.retrieved_at}
+    kind = "new_score"
+    if previous is not None:
+        kind = "score_changed"
+        payload.update(old=previous.score, new=obs.score)
+    event_id = make_event_id(kind, *obs.key(), obs.score, obs.retrieved_at)
+    outcome.events.append(Event(event_id, kind, at, payload))
+
+
+def quarantine_id(source: str, field_name: str, record: dict) -> str:
+    """A stable id: the same rejected content always gets the same id."""
+    content = json.dumps(record, sort_keys=True, default=str)
+    return "q-" + hashlib.sha256(f"{source}\x1f{field_name}\x1f{content}".encode()).hexdigest()[:12]
+
+
+def _quarantine(state: MergeState, outcome: BatchOutcome, at: str, source: str, row: str, field_name: str,
+                reason: str, record: dict) -> None:
+    """Add a quarantine entry (once per content) and its `quarantined` event."""
+    entry_id = quarantine_id(source, field_name, _stable_content(record))
+    if any(e.id == entry_id for e in state.quarantine):
+        return
+    entry = QuarantineEntry(id=entry_id, source=source, row=row, field=field_name, reason=reason,
+                            record=json.dumps(record, sort_keys=True, default=str), quarantined_at=at)
+    state.quarantine.append(entry)
+    outcome.quarantined.append(entry)
+    outcome.events.append(Event(make_event_id("quarantined", entry_id), "quarantined", at, {
+        "id": entry_id, "source": source, "row": row, "field": field_name, "reason": reason}))
+
+
+def _stable_content(record: dict) -> dict:
+    """The part of a rejected record that identifies it across snapshots (not where or when)."""
+    inner = record.get("observation") or record.get("raw") or {}
+    return {k: v for k, v in inner.items() if k not in ("note", "retrieved_at", "row")}
+
+
+def quarantine_problem(state: MergeState, outcome: BatchOutcome, at: str, problem: RowProblem) -> None:
+    """Quarantine a row a parser could not read."""
+    _quarantine(state, outcome, at, problem.source, problem.row, problem.field, problem.reason, {"raw": problem.raw})
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
