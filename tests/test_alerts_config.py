@@ -116,3 +116,9 @@ def test_redactor_masks_every_form_of_a_secret_url():
     assert redact(text) == "POST *** and ***"
     assert redact("https%3A%2F%2Fhooks.slack.test%2Fservices%2FT0%2FB0%2Fslack%25value") == "***"
     assert redact("a pw in text") == "a pw in text"  # too short to mask without mangling text
+
+
+def test_actions_runner_variables_alone_do_not_flag_github(tmp_path):
+    env = {"GITHUB_REPOSITORY": "owner/repo", "GITHUB_API_URL": "https://api.github.com"}
+    state = load_config(Paths(tmp_path), env).states["github"]
+    assert not state.enabled and not state.misconfigured and "GITHUB_TOKEN" in state.reason

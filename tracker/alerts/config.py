@@ -38,6 +38,8 @@ OPTIONAL_ENV: dict[str, tuple[str, ...]] = {
 SECRET_ENV: tuple[str, ...] = (
     "GITHUB_TOKEN", "CAPE_WEBHOOK_URL", "CAPE_WEBHOOK_SECRET", "CAPE_SLACK_WEBHOOK_URL", "CAPE_SMTP_PASSWORD",
 )
+AMBIENT_ENV: frozenset[str] = frozenset({"GITHUB_REPOSITORY", "GITHUB_API_URL"})
+"""Set on every GitHub Actions runner: their presence alone does not mean a half-configured channel."""
 CONFIG_FILE = "alerts.toml"
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _TRUE = {"1", "true", "yes", "on"}
@@ -193,7 +195,7 @@ def _since(text: str) -> dt.date | None:
 
 def _channel(name: str, section: dict[str, Any], env: Mapping[str, str]) -> tuple[ChannelSettings | None, ChannelState]:
     """Settings of one channel, or None with the reason it is off."""
-    present = [var for var in CHANNEL_ENV[name] + OPTIONAL_ENV[name] if env.get(var)]
+    present = [var for var in CHANNEL_ENV[name] + OPTIONAL_ENV[name] if env.get(var) and var not in AMBIENT_ENV]
     if not _get(section, name, "enabled", bool, True):
         return None, ChannelState(name, False, f"switched off in {CONFIG_FILE}")
     missing = [var for var in CHANNEL_ENV[name] if not env.get(var)]

@@ -144,15 +144,16 @@ class GitHubChannel:
         """Every item of a paginated list, following Link: rel="next" on the API host only."""
         items: list[dict[str, Any]] = []
         next_url: str | None = url
+        query: dict[str, str] | None = params
         for _ in range(MAX_PAGES):
             if next_url is None:
                 return items
-            response = self._request("GET", next_url, action, params=params)
+            response = self._request("GET", next_url, action, params=query)
             page = _json(response, action)
             if not isinstance(page, list):
                 raise ChannelError(f"github: {action} did not return a list", transient=True)
             items += page
-            next_url, params = response.links.get("next", {}).get("url"), {}
+            next_url, query = response.links.get("next", {}).get("url"), None  # the link holds the query
             if next_url and not next_url.startswith(self.settings.api_url + "/"):
                 raise ChannelError(f"github: {action}: next page is not on the API host", transient=False)
         raise ChannelError(f"github: {action}: more than {MAX_PAGES} pages", transient=False)
