@@ -25,6 +25,7 @@ from tracker.alerts.outbox import queue_from_ledger, read_deliveries, read_outbo
 from tracker.cli import main
 from tracker.paths import Paths
 from tracker.records import Event
+from tracker.runlock import run_lock
 from tracker.store import append_events, make_event_id, read_events
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -339,3 +340,11 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_cli_send_waits_for_the_run_lock(paths, monkeypatch, capsys):
+    _use_env(monkeypatch, {})
+    with run_lock(paths.lock, timeout=0, started_at="2026-06-02T06:00:00Z"):
+        assert main(["--root", str(paths.root), "alerts", "send", "--wait", "0"]) == 1
+    assert "run.lock" in capsys.readouterr().err
+    assert main(["--root", str(paths.root), "alerts", "send", "--wait", "0"]) == 0

@@ -27,7 +27,10 @@ from tracker.alerts.config import AlertsConfig
 from tracker.alerts.deliver import DeliveryReport
 from tracker.alerts.status import alerts_status
 from tracker.cli_util import error, paths_from, print_json
-from tracker.records import ValidationError
+from tracker.records import ValidationError, format_instant
+from tracker.runlock import RunLocked, run_lock
+
+DEFAULT_WAIT_SECONDS = 60.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="alerts_action", metavar="ACTION")
     send = actions.add_parser("send", help="queue new alertable events and deliver the outbox")
     send.add_argument("--json", action="store_true", help="print the delivery report as JSON")
+    send.add_argument("--wait", type=float, default=DEFAULT_WAIT_SECONDS, metavar="SECONDS",
+                      help=f"if a run holds data/ (the run lock), wait this long (default {DEFAULT_WAIT_SECONDS:g})")
     send.set_defaults(handler=handle_send)
     test = actions.add_parser("test", help="send a clearly marked test message through one channel")
     test.add_argument("channel", choices=OUTBOX_CHANNELS)
@@ -47,14 +52,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle_send(args: argparse.Namespace) -> int:
+    """Queue and deliver under the run lock: a `tracker run` may be writing the same files."""
     paths = paths_from(args)
+    now = dt.datetime.now(dt.UTC)
     try:
         config = load_config(paths, os.environ)
         _warn_misconfigured(config)
-        queued = queue_from_ledger(paths, config)
-        with default_clients() as clients:
-            report = deliver_pending(paths, config, clients, dt.datetime.now(dt.UTC))
-    except (ConfigError, ValidationError) as exc:
+        with run_lock(paths.lock, timeout=args.wait, started_at=format_instant(now)), default_clients() as clients:
+            queued = queue_from_ledger(paths, config)
+            report = deliver_pending(paths, config, clients, now)
+    except (ConfigError, ValidationError, RunLocked) as exc:
         return error(str(exc))
     if args.json:
         print_json({"queued": queued, **report.to_json()})
