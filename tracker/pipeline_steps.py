@@ -29,12 +29,20 @@ def need(module: str) -> ModuleType:
 
 
 def failed_sources(report: dict[str, Any]) -> list[dict[str, str]]:
-    """The sources a scrape report marks failed, as {source, error}."""
+    """The sources a scrape report (`tracker scrape --json`) marks failed, as {source, error}."""
+    return [{"source": name, "error": str(row.get("error", ""))}
+            for name, row in report.get("sources", {}).items() if row.get("status") == "failed"]
+
+
+def scrape_line(report: dict[str, Any], failed: list[dict[str, str]]) -> str:
     sources = report.get("sources", {})
-    rows = sources.values() if isinstance(sources, dict) else sources
-    return [{"source": str(row.get("source", name)), "error": str(row.get("error", ""))}
-            for name, row in zip(sources, rows, strict=False)
-            if isinstance(row, dict) and row.get("status") == "failed"]
+    scores = sum(int(row.get("new_observations", 0)) for row in sources.values())
+    line = f"{len(sources)} sources, {len(failed)} failed; +{scores} scores, +{len(report.get('new_models', []))} models"
+    if report.get("quarantined"):
+        line += f", {report['quarantined']} quarantined"
+    if failed:
+        line += "; failed: " + ", ".join(f"{row['source']} ({row['error']})" for row in failed)
+    return line
 
 
 def scrape(ctx: RunContext) -> StepResult:
@@ -44,10 +52,7 @@ def scrape(ctx: RunContext) -> StepResult:
     scrapers = need("scrapers")
     report = scrapers.scrape(ctx.paths, offline=ctx.offline, now=ctx.now).to_json()
     failed = failed_sources(report)
-    line = report.get("summary") or f"{len(report.get('sources', {}))} sources"
-    if failed:
-        line += "; failed: " + ", ".join(row["source"] for row in failed)
-    return StepResult(WARNING if failed else OK, line, {"scrape": report, "failed_sources": failed})
+    return StepResult(WARNING if failed else OK, scrape_line(report, failed), {"scrape": report, "failed_sources": failed})
 
 
 def stats(ctx: RunContext) -> StepResult:
