@@ -12,6 +12,7 @@ import pytest
 from alerts_servers import GitHubFake, SmtpSink, WebhookReceiver, channel_env, self_signed_cert
 
 from tracker.alerts.channels import ChannelError, build_channel
+from tracker.alerts.channels.base import is_transient_status
 from tracker.alerts.channels.github import event_marker
 from tracker.alerts.channels.webhook import signature, webhook_body
 from tracker.alerts.clients import Clients
@@ -227,3 +228,11 @@ def test_email_starttls_and_login(tmp_path, http):
         with pytest.raises(ChannelError, match="SMTP AUTH extension not supported") as raised:
             channel(tmp_path, plain, "email", http).send(render(alert("amendment")))
         assert not raised.value.transient and len(sink.messages) == 1
+
+
+@pytest.mark.parametrize("status, headers, transient", [
+    (403, {"x-ratelimit-remaining": "0"}, True), (403, {"retry-after": "60"}, True), (403, {}, False),
+    (408, {}, True), (422, {}, False), (502, {}, True),
+])
+def test_which_http_answers_are_worth_retrying(status, headers, transient):
+    assert is_transient_status(httpx.Response(status, headers=headers)) is transient

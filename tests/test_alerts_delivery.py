@@ -348,3 +348,15 @@ def test_cli_send_waits_for_the_run_lock(paths, monkeypatch, capsys):
         assert main(["--root", str(paths.root), "alerts", "send", "--wait", "0"]) == 1
     assert "run.lock" in capsys.readouterr().err
     assert main(["--root", str(paths.root), "alerts", "send", "--wait", "0"]) == 0
+
+
+def test_an_outbox_entry_that_is_not_an_alert_fails_alone(paths, servers, http):
+    config = load_config(paths, servers.env())
+    queue_from_ledger(paths, config)
+    bogus = Event("new_score-0000000000000000", "new_score", "2026-06-01T00:00:00Z", {})
+    stray = outbox.OutboxEntry("new_score-0000000000000000@webhook", "webhook", bogus, bogus.at)
+    outbox.write_outbox(paths, [stray, *read_outbox(paths)])
+    report = run_delivery(paths, servers.env(), http)
+    assert [(f.entry_id, f.transient) for f in report.failed] == [(stray.id, False)]
+    assert "not alertable" in report.failed[0].error and len(report.delivered) == 4
+    assert [e.id for e in read_outbox(paths)] == [stray.id]

@@ -133,15 +133,11 @@ def send_with_retries(
 
 
 def _deliver_entry(run: _Run, entry: OutboxEntry, channel: Channel, report: DeliveryReport, down: set[str]) -> None:
-    """Send one entry; record the delivery, then drop it from the outbox (in that order)."""
-    message = render(entry.event, run.config.site_url, run.config.prediction_page)
-    outcome = send_with_retries(channel, message, run.config.max_tries, run.config.backoff_seconds, run.sleep)
-    when = format_instant(run.now)
+    """Send one entry; on success record the delivery, then drop it from the outbox (in that
+    order: see outbox.py); on failure keep it, with the attempt counted and the error."""
+    outcome = _attempt(run, entry, channel)
     if outcome.error is not None:
-        failure = Failure(entry.id, entry.channel, run.redact(str(outcome.error)), outcome.error.transient)
-        outbox.update_entry(run.paths, replace(
-            entry, attempts=entry.attempts + outcome.tries, last_attempt_at=when, last_error=failure.error))
-        log.warning("alert %s not delivered: %s", entry.id, failure.error)
+        failure = _keep_queued(run, entry, outcome.tries, outcome.error)
         report.failed.append(failure)
         if failure.transient:
             down.add(entry.channel)
@@ -149,10 +145,26 @@ def _deliver_entry(run: _Run, entry: OutboxEntry, channel: Channel, report: Deli
     assert outcome.result is not None
     delivery = Delivery(
         id=entry.id, event_id=entry.event.id, event_type=entry.event.type, channel=entry.channel,
-        sent_at=when, ref=run.redact(outcome.result.ref), attempts=entry.attempts + outcome.tries,
-        duplicate=outcome.result.duplicate,
+        sent_at=format_instant(run.now), ref=run.redact(outcome.result.ref),
+        attempts=entry.attempts + outcome.tries, duplicate=outcome.result.duplicate,
     )
     outbox.record_delivery(run.paths, delivery)
     outbox.remove_entry(run.paths, entry.id)
     log.info("alert %s delivered to %s: %s", entry.id, entry.channel, delivery.ref)
     report.delivered.append(delivery)
+
+
+def _attempt(run: _Run, entry: OutboxEntry, channel: Channel) -> Outcome:
+    try:
+        message = render(entry.event, run.config.site_url, run.config.prediction_page)
+    except ValueError as exc:  # an entry written by hand, of a type that is not an alert
+        return Outcome(1, error=ChannelError(f"{entry.channel}: {exc}", transient=False))
+    return send_with_retries(channel, message, run.config.max_tries, run.config.backoff_seconds, run.sleep)
+
+
+def _keep_queued(run: _Run, entry: OutboxEntry, tries: int, error: ChannelError) -> Failure:
+    failure = Failure(entry.id, entry.channel, run.redact(str(error)), error.transient)
+    outbox.update_entry(run.paths, replace(
+        entry, attempts=entry.attempts + tries, last_attempt_at=format_instant(run.now), last_error=failure.error))
+    log.warning("alert %s not delivered: %s", entry.id, failure.error)
+    return failure

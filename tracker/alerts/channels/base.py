@@ -44,7 +44,8 @@ def is_transient_status(response: httpx.Response) -> bool:
     """Server errors, rate limits and throttling are worth retrying; other 4xx are not."""
     if response.status_code >= 500 or response.status_code in (408, 429):
         return True
-    return response.status_code == 403 and response.headers.get("x-ratelimit-remaining") == "0"
+    limited = response.headers.get("x-ratelimit-remaining") == "0" or "retry-after" in response.headers
+    return response.status_code == 403 and limited  # GitHub's primary and secondary rate limits
 
 
 def http_error(channel: str, action: str, response: httpx.Response) -> ChannelError:
