@@ -23,6 +23,8 @@ from urllib.parse import urlencode
 from scrapers.dates import iso_instant, to_seconds
 from scrapers.errors import ParseError
 from scrapers.records import HubModel, RowProblem
+
+__all__ = ["HubModel", "list_url", "next_link", "parse"]
 from scrapers.tabular import decode_text
 
 SOURCE = "hf_hub"

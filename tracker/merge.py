@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from scrapers.records import RawScore, RowProblem
 from tracker.identity import FrontierPolicy, Identity, canonical_id, normalise_lab, split_name
+from tracker.paths import Paths
 from tracker.records import (
     BENCHMARKS,
     Event,
@@ -34,7 +35,14 @@ from tracker.records import (
     parse_day,
     partial_date_floor,
 )
-from tracker.store import make_event_id
+from tracker.store import (
+    append_events,
+    make_event_id,
+    read_observations,
+    read_quarantine,
+    write_observations,
+    write_quarantine,
+)
 
 SAME_SCORE = 1e-9
 
@@ -141,8 +149,14 @@ def check_record(record: RawScore, today: dt.date) -> tuple[str, str] | None:
     return None
 
 
-def compose_variant(name_variant: str, setting: str) -> str:
-    """The observation's variant: what the name says (harness, effort) then the source's setting."""
+def compose_variant(name_variant: str, setting: str, source: str = "") -> str:
+    """The observation's variant: what the name says (harness, effort) then the source's setting.
+
+    On the SWE-bench leaderboard the board fixes the harness, so the variant is exactly its
+    setting (`mini-swe-agent` or `system:<folder>`); the model tag stays in raw_model.
+    """
+    if source == "swebench" and setting:
+        return setting
     return "+".join(p for p in (name_variant, setting) if p)
 
 
@@ -163,7 +177,7 @@ def _resolve(state: MergeState, outcome: BatchOutcome, record: RawScore, at: str
     observation = Observation(
         model_id=model_id, benchmark=record.benchmark, score=record.score, source=record.source,
         source_url=record.source_url, retrieved_at=record.retrieved_at, reported_date=record.reported_date,
-        variant=compose_variant(resolution.variant, record.setting), raw_model=record.raw_model,
+        variant=compose_variant(resolution.variant, record.setting, record.source), raw_model=record.raw_model,
         note=record.note,
     )
     return _Candidate(observation, record)
@@ -201,6 +215,7 @@ def _refresh_frontier(state: MergeState, outcome: BatchOutcome, candidates: list
         current = state.identity.get(model.model_id)
         if current is not None and frontier != current.frontier:
             state.identity.add(dataclasses.replace(current, frontier=frontier))
+    outcome.new_models = [state.identity.get(m.model_id) or m for m in outcome.new_models]
 
 
 def _group(candidates: list[_Candidate]) -> dict[tuple[str, str, str, str], list[_Candidate]]:
@@ -210,9 +225,11 @@ def _group(candidates: list[_Candidate]) -> dict[tuple[str, str, str, str], list
     return groups
 
 
-def _recency(candidate: _Candidate) -> tuple[str, str]:
-    """How new a record is: its run instant, then the date in its model name."""
-    return candidate.raw.run_started, split_name(candidate.raw.raw_model).embedded_date
+def _recency(candidate: _Candidate) -> tuple[str, str, str]:
+    """How new a record is: its run instant, then its checkpoint's release date, then the date
+    in its model name (gemini-1.5-pro-002 of 2024-09-24 supersedes -001 of 2024-05-14)."""
+    raw = candidate.raw
+    return raw.run_started, raw.release_date, split_name(raw.raw_model).embedded_date
 
 
 def _settle_duplicates(state: MergeState, outcome: BatchOutcome, at: str,
@@ -310,3 +327,45 @@ def quarantine_problem(state: MergeState, outcome: BatchOutcome, at: str, proble
 
 def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
+
+
+# --- a person's decision on a quarantined record ---------------------------------------------
+
+def decide(paths: Paths, entry_id: str, decision: str, *, now: dt.datetime) -> tuple[QuarantineEntry, list[Event]]:
+    """Accept or reject a pending quarantine entry and save the result.
+
+    Accepting stores the held observation (with its new_score / score_changed event) exactly
+    as if the merge had let it through; a row a parser could not read cannot be accepted (fix
+    it at the source or enter it with `tracker add-score`). Raises ValidationError naming
+    the problem; nothing is written then.
+    """
+    if decision not in ("accepted", "rejected"):
+        raise ValidationError("decision", f"must be accepted or rejected, got {decision!r}")
+    entries = read_quarantine(paths.quarantine)
+    entry = next((e for e in entries if e.id == entry_id), None)
+    if entry is None:
+        raise ValidationError("id", f"no quarantine entry {entry_id!r}")
+    if entry.status != "pending":
+        raise ValidationError("id", f"{entry_id} is already {entry.status}")
+    events: list[Event] = []
+    if decision == "accepted":
+        events = _accept(paths, entry, now)
+    decided = dataclasses.replace(entry, status=decision)
+    write_quarantine(paths.quarantine, [decided if e.id == entry_id else e for e in entries])
+    append_events(paths.ledger, events)
+    return decided, events
+
+
+def _accept(paths: Paths, entry: QuarantineEntry, now: dt.datetime) -> list[Event]:
+    held = json.loads(entry.record).get("observation")
+    if not isinstance(held, dict):
+        raise ValidationError("record", f"{entry.id} cannot be accepted ({entry.field}: {entry.reason}); "
+                                        "fix it at the source or enter it with `tracker add-score`")
+    obs = Observation(**held).validate(now.date(), row=entry.id)
+    observations = read_observations(paths.scores)
+    previous = max((o for o in observations if o.key() == obs.key()), key=lambda o: o.retrieved_at, default=None)
+    outcome = BatchOutcome()
+    state = MergeState(Identity([]), observations, [], FrontierPolicy(frozenset(), {}))
+    add_observation(state, outcome, format_instant(now), obs, previous)
+    write_observations(paths.scores, state.observations)
+    return outcome.events
