@@ -22,3 +22,30 @@ def project(tmp_path: Path) -> Paths:
     shutil.copy(REPO / "data" / "models.csv", root / "data" / "models.csv")
     shutil.copytree(REPO / "predictions", root / "predictions")
     return Paths(root)
+
+
+@pytest.fixture(scope="session")
+def site_project(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    """A project root with tracked data and hostile strings, for the site tests (built once)."""
+    from site_support import make_site_project
+
+    return make_site_project(tmp_path_factory.mktemp("site-project"))
+
+
+@pytest.fixture(scope="session")
+def site_collected(site_project: Paths):
+    """Everything the site shows for `site_project` as of its test day (collected once)."""
+    from site_support import AS_OF
+
+    from tracker.site_data import collect
+
+    return collect(site_project, AS_OF)
+
+
+@pytest.fixture(scope="session")
+def built_site(site_project: Paths, site_collected, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site of `site_project` as of its test day, built once per session."""
+    from tracker.sitegen import build_from_data
+
+    out = tmp_path_factory.mktemp("site") / "_site"
+    return build_from_data(site_collected, site_project.site_templates, out).out_dir

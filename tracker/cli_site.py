@@ -42,8 +42,8 @@ def build_command(args: argparse.Namespace) -> int:
     return 0
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with the right types for the feed and badges; one log line per request."""
+class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files with the right content types for the feed, badges, figures and script."""
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".atom": "application/atom+xml", ".json": "application/json", ".svg": "image/svg+xml",
@@ -52,7 +52,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def make_server(directory: Path, port: int, host: str = "127.0.0.1") -> http.server.ThreadingHTTPServer:
     """An HTTP server for `directory` bound to `host` (loopback by default)."""
-    handler = functools.partial(QuietHandler, directory=str(directory))
+    handler = functools.partial(SiteRequestHandler, directory=str(directory))
     return http.server.ThreadingHTTPServer((host, port), handler)
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.patches import Patch
 
 from tracker.records import partial_date_floor
 
@@ -68,8 +69,10 @@ def lab_colour(lab: str) -> str:
 
 
 def _new_figure() -> tuple[MplFigure, object]:
-    fig = MplFigure(figsize=SIZE, layout="constrained")
+    # Fixed margins rather than a layout engine: constrained layout draws every figure twice.
+    fig = MplFigure(figsize=SIZE)
     FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.17, top=0.92)
     return fig, fig.add_subplot()
 
 
@@ -112,15 +115,23 @@ def coupling_scatter(models: Sequence[dict], slope: float, intercept: float, pi_
         ax.fill_between(line_x, [y - pi_halfwidth for y in line_y], [y + pi_halfwidth for y in line_y],
                         color="#0072B2", alpha=0.12, linewidth=0, label=f"95% band (+/-{pi_halfwidth:.1f})")
         ax.plot(line_x, line_y, color="#0072B2", linewidth=1.5, label="frozen fit")
-        for m in sorted(models, key=lambda m: (m["cohort"], m["lab"], m["model_id"])):
-            marker = COHORT_MARKERS.get(m["cohort"], "o")
-            ax.scatter(m["swe_bench_verified"], m["gpqa_diamond"], marker=marker, s=34,
-                       color=lab_colour(m["lab"]), edgecolors="white", linewidths=0.6, zorder=3)
+        for (cohort, lab), group in _groups(models):
+            ax.scatter([m["swe_bench_verified"] for m in group], [m["gpqa_diamond"] for m in group],
+                       marker=COHORT_MARKERS.get(cohort, "o"), s=34, color=lab_colour(lab),
+                       edgecolors="white", linewidths=0.6, zorder=3)
         _cohort_and_lab_legend(ax, models)
         ax.set_xlabel("SWE-bench Verified (%)")
         ax.set_ylabel("GPQA Diamond (%)")
 
     return render("coupling", "Coupling: GPQA Diamond vs SWE-bench Verified", alt, draw)
+
+
+def _groups(models: Sequence[dict]) -> list[tuple[tuple[str, str], list[dict]]]:
+    """Models grouped by (cohort, lab) in a fixed order: one marker collection per group."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for m in sorted(models, key=lambda m: (m["cohort"], m["lab"], m["model_id"])):
+        groups.setdefault((m["cohort"], m["lab"]), []).append(m)
+    return sorted(groups.items())
 
 
 def _cohort_and_lab_legend(ax, models: Sequence[dict]) -> None:
@@ -132,6 +143,7 @@ def _cohort_and_lab_legend(ax, models: Sequence[dict]) -> None:
         handles.append(ax.scatter([], [], marker="o", color=lab_colour(lab)))
         labels.append(lab)
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.figure.subplots_adjust(right=0.68)
 
 
 def lab_h_bars(labs: dict[str, dict]) -> Figure:
@@ -148,11 +160,16 @@ def lab_h_bars(labs: dict[str, dict]) -> Figure:
         ax.barh([y + 0.2 for y in ys], core, height=0.38, color=[lab_colour(n) for n in names], label="core subset")
         ax.barh([y - 0.2 for y in ys], every, height=0.38, color=[lab_colour(n) for n in names], alpha=0.45,
                 hatch="//", edgecolor="#333333", linewidth=0.4, label="all models")
-        ax.set_yticks(list(ys), [f"{n} (n={labs[n].get('n')})" for n in names])
+        labels = [f"{n} (n={labs[n].get('n')})" for n in names]
+        ax.set_yticks(list(ys), labels)
+        ax.invert_yaxis()
+        fig.subplots_adjust(left=min(0.45, 0.06 + 0.0095 * max(map(len, labels), default=10)), bottom=0.12)
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_xlabel("mean h-field (GPQA points vs frozen fit)")
         ax.set_ylabel("lab")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(handles=[Patch(facecolor="#777777", label="core subset"),
+                           Patch(facecolor="#cccccc", hatch="//", edgecolor="#333333", label="all models")],
+                  loc="best", fontsize=8)
 
     return render("h-by-lab", "h-field by lab", alt, draw)
 
@@ -175,8 +192,10 @@ def h_over_time(models: Sequence[dict], pi_halfwidth: float) -> Figure:
            f"Not shown for lack of a release date: {', '.join(undated) or 'none'}.")
 
     def draw(fig, ax):
-        for day, m in shown:
-            ax.scatter(day, m["h"], marker=COHORT_MARKERS.get(m["cohort"], "o"), s=30, color=lab_colour(m["lab"]),
+        days = {m["model_id"]: day for day, m in shown}
+        for (cohort, lab), group in _groups([m for _, m in shown]):
+            ax.scatter([days[m["model_id"]] for m in group], [m["h"] for m in group],
+                       marker=COHORT_MARKERS.get(cohort, "o"), s=30, color=lab_colour(lab),
                        edgecolors="white", linewidths=0.5, zorder=3)
         ax.axhline(0, color="#333333", linewidth=0.8)
         for y in (pi_halfwidth, -pi_halfwidth):

@@ -117,6 +117,12 @@ def steering_results(directory: Path) -> list[dict]:
     return results
 
 
+def started_on(result: dict) -> str:
+    """The day a steering run started ('' if the file does not say, so it is always shown)."""
+    run = result.get("run") if isinstance(result.get("run"), dict) else {}
+    return str(run.get("started_at") or "")[:10]
+
+
 def phase_constants(paths: Paths) -> dict:
     """What the phase calculator needs, computed here once so the page and Python agree.
 
@@ -156,7 +162,12 @@ def panel_records(paths: Paths, as_of: dt.date) -> list[dict]:
 
 
 def collect(paths: Paths, as_of: dt.date) -> SiteData:
-    """Read data/ and compute everything the site shows, as of `as_of`."""
+    """Read data/ and compute everything the site shows, as of `as_of`.
+
+    Ledger events, quarantined records and steering results dated after `as_of` are left out,
+    so a replay of a past day shows that day's site.
+    """
+    day = as_of.isoformat()
     verdicts = [plain(v.to_json()) for v in predictions.evaluate_all(paths, as_of)]
     return SiteData(
         as_of=as_of,
@@ -166,10 +177,10 @@ def collect(paths: Paths, as_of: dt.date) -> SiteData:
         frozen=plain(coupling.frozen_stats(paths)),
         current=plain(coupling.current_stats(paths, as_of)),
         panel=panel_records(paths, as_of),
-        events=[e for e in read_events(paths.ledger) if e.at[:10] <= as_of.isoformat()],
+        events=[e for e in read_events(paths.ledger) if e.at[:10] <= day],
         sources=read_json(paths.data / "sources.json", {}),
-        quarantine=read_quarantine(paths.quarantine),
-        steering=steering_results(paths.steering),
+        quarantine=[q for q in read_quarantine(paths.quarantine) if q.quarantined_at[:10] <= day],
+        steering=[r for r in steering_results(paths.steering) if started_on(r) <= day],
         steering_queue=read_json(paths.steering / "queue.json", {}),
         phase=phase_constants(paths),
     )

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from tracker.records import Event, format_instant, parse_instant
 
-FEED_EVENT_TYPES = ("verdict_decided", "verdict_changed", "provisional_flipped", "amendment",
+FEED_EVENT_TYPES = ("verdict_decided", "verdict_changed", "provisional_flipped", "late_evidence", "amendment",
                     "new_frontier_release", "steering_result")
 PREDICTION_ID = re.compile(r"^P[1-9][0-9]?$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
@@ -124,6 +124,7 @@ def describe(event: Event) -> str:
         "verdict_decided": lambda: f"{g('prediction')} decided: {g('status')}. {g('summary')}",
         "verdict_changed": lambda: f"{g('prediction')} status {g('old')} -> {g('new')}. {p.get('summary', '')}".strip(),
         "provisional_flipped": lambda: f"{g('prediction')} reading {g('old')} -> {g('new')}. {g('summary')}",
+        "late_evidence": lambda: f"{g('prediction')} stays {g('status')}; later data read differently: {g('note')}",
         "amendment": lambda: f"{g('prediction')} amended on {g('date')}: {g('text')}",
         "new_frontier_release": lambda: f"New frontier release {g('name')} ({g('lab')}), {g('release_date')}, h = {g('h')}",
         "new_open_weights": lambda: f"New open weights {g('repo_id')} at {g('sha')[:12]}",

@@ -65,10 +65,10 @@
     put("out-h", signed(r.h), { value: r.h });
     put("out-pi-half", constants.pi_halfwidth.toFixed(2), { value: constants.pi_halfwidth });
     put("out-pi", r.pi_low.toFixed(2) + " to " + r.pi_high.toFixed(2), { low: r.pi_low, high: r.pi_high });
-    put("out-inside", r.inside_pi ? "inside" : "outside", { value: r.inside_pi });
+    put("out-inside", r.inside_pi ? "(inside)" : "(outside)", { value: r.inside_pi });
     put("out-pi-ols", r.pi_ols_low.toFixed(2) + " to " + r.pi_ols_high.toFixed(2) + " (±" + r.pi_ols_half.toFixed(2) + ")",
         { low: r.pi_ols_low, high: r.pi_ols_high, half: r.pi_ols_half });
-    put("out-inside-ols", r.inside_pi_ols ? "inside" : "outside", { value: r.inside_pi_ols });
+    put("out-inside-ols", r.inside_pi_ols ? "(inside)" : "(outside)", { value: r.inside_pi_ols });
     put("out-gpqa-c", r.gpqa_c.toFixed(2), { value: r.gpqa_c });
     put("out-gpqa-side", sideWords("gpqa", r.gpqa_side), { value: r.gpqa_side }).className = "side-" + r.gpqa_side;
     if (r.ifeval_c === null) {

@@ -1,0 +1,150 @@
+"""End to end in a real browser: the built site, served from 127.0.0.1 by the project's own
+server, driven in headless chromium over the DevTools protocol. Every page loads without a
+console error or a refused load, every internal link and fragment resolves, nothing is
+requested from another host, no page is wider than a phone, and the phase calculator gives
+the Python numbers. A screenshot of the index is kept in test-artifacts/."""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.request
+from pathlib import Path
+
+import pytest
+from site_browser import Browser, browser, find_chromium, serve
+
+from tracker import coupling
+from tracker.panel import frozen_frame
+from tracker.paths import Paths
+from tracker.site_data import phase_diagnosis
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = find_chromium()
+PAGES = {"index.html", "coupling.html", "phase.html", "models.html", "steering.html", "sources.html",
+         "events.html", "about.html"} | {f"predictions/P{i}.html" for i in range(1, 8)}
+LINKS_JS = ("Array.from(document.querySelectorAll('a[href], link[href], img[src], script[src]'))"
+            ".map(e => e.href || e.src)")
+IDS_JS = "Array.from(document.querySelectorAll('[id]')).map(e => e.id)"
+PHASE_CASES = [  # SWE, GPQA, IFEval: frozen-panel models near each boundary, and the extremes
+    ("80.8", "91.3", "94.0"), ("40.6", "41.0", ""), ("76.4", "88.4", "92.6"), ("80.2", "85.2", "87.5"),
+    ("0", "100", "0"), ("100", "0", "100"), ("55.55", "66.66", ""),
+]
+OUTPUTS_JS = """(() => {
+  const d = id => document.getElementById(id).dataset;
+  return {predicted: d('out-predicted').value, h: d('out-h').value, pi_low: d('out-pi').low,
+    pi_high: d('out-pi').high, inside_pi: d('out-inside').value, pi_ols_half: d('out-pi-ols').half,
+    pi_ols_low: d('out-pi-ols').low, pi_ols_high: d('out-pi-ols').high, inside_pi_ols: d('out-inside-ols').value,
+    gpqa_c: d('out-gpqa-c').value, gpqa_side: d('out-gpqa-side').value, ifeval_c: d('out-ifeval-c').value,
+    ifeval_side: d('out-ifeval-side').value, h_text: document.getElementById('out-h').textContent,
+    hidden: document.getElementById('phase-results').hidden};
+})()"""
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")]
+
+
+@pytest.fixture(scope="module")
+def session(built_site: Path):
+    """The served site and one browser for the whole module."""
+    with serve(built_site) as base, browser(CHROMIUM) as chrome:
+        yield base, chrome
+
+
+def crawl(chrome: Browser, base: str) -> tuple[dict, set[str], set[str], dict[str, set[str]]]:
+    """Visit every page reachable from the index: reports, resources, external links, fragments."""
+    queue, reports, resources, external, fragments = [base + "index.html"], {}, set(), set(), {}
+    while queue:
+        url = queue.pop(0)
+        if url in reports:
+            continue
+        reports[url] = chrome.load(url)
+        reports[url].ids = set(chrome.evaluate(IDS_JS))
+        for link in chrome.evaluate(LINKS_JS):
+            if not link.startswith(base):
+                external.add(link)
+                continue
+            target, _, fragment = link.partition("#")
+            if target.endswith(".html"):
+                queue.append(target)
+                if fragment:
+                    fragments.setdefault(target, set()).add(fragment)
+            else:
+                resources.add(target)
+    return reports, resources, external, fragments
+
+
+def test_every_page_loads_cleanly_and_every_link_resolves(session) -> None:
+    base, chrome = session
+    chrome.set_viewport(1280, 900)
+    reports, resources, external, fragments = crawl(chrome, base)
+    assert {url[len(base):] for url in reports} == PAGES, "every page is reachable from the index"
+    for url, report in reports.items():
+        assert report.errors == [], url
+        assert [r for r in report.requests if not r.startswith((base, "data:", "about:"))] == [], url
+    for page, wanted in fragments.items():
+        assert wanted <= reports[page].ids, f"missing anchors on {page}: {wanted - reports[page].ids}"
+    for resource in sorted(resources):
+        with urllib.request.urlopen(resource, timeout=10) as answer:
+            assert answer.status == 200 and answer.read(), resource
+    names = {r[len(base):] for r in resources}
+    assert {"feed.atom", "api/status.json", "api/models.json", "badges/P1.json", "static/style.css",
+            "static/phase.js", "figures/coupling.svg"} <= names
+    assert "https://epoch.ai/benchmarks" in external, "sources are linked, never loaded"
+
+
+def test_no_page_is_wider_than_a_phone(session) -> None:
+    base, chrome = session
+    chrome.set_viewport(390, 844, mobile=True)
+    try:
+        for page in sorted(PAGES):
+            assert chrome.load(base + page).errors == [], page
+            widths = chrome.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert widths[0] <= widths[1], f"{page} scrolls sideways on a phone: {widths}"
+    finally:
+        chrome.set_viewport(1280, 900)
+
+
+def test_phase_calculator_gives_the_python_numbers(session, site_project: Paths) -> None:
+    base, chrome = session
+    fit = coupling.fit_frame(frozen_frame(site_project))
+    assert chrome.load(base + "phase.html").errors == []
+    for swe, gpqa, ifeval in PHASE_CASES:
+        for element, text in (("swe", swe), ("gpqa", gpqa), ("ifeval", ifeval)):
+            chrome.type_into(element, text)
+        shown = chrome.evaluate(OUTPUTS_JS)
+        expected = phase_diagnosis(fit, float(swe), float(gpqa), float(ifeval) if ifeval else None)
+        assert shown["hidden"] is False
+        for key, value in expected.items():
+            if isinstance(value, bool):
+                assert shown[key] == str(value).lower(), (swe, gpqa, ifeval, key)
+            elif isinstance(value, float):
+                assert math.isclose(float(shown[key]), value, rel_tol=1e-12, abs_tol=1e-12), (swe, gpqa, ifeval, key)
+            else:
+                assert shown[key] == (value or ""), (swe, gpqa, ifeval, key)
+        assert shown["h_text"] == f"{expected['h']:+.2f}"
+
+
+def test_phase_calculator_refuses_scores_out_of_range(session) -> None:
+    base, chrome = session
+    chrome.load(base + "phase.html")
+    for element, text in (("swe", "150"), ("gpqa", "80")):
+        chrome.type_into(element, text)
+    assert chrome.evaluate("document.getElementById('phase-results').hidden") is True
+    assert "between 0 and 100" in chrome.evaluate("document.getElementById('phase-message').textContent")
+
+
+def test_phase_constants_on_the_page_are_the_python_ones(session, site_collected) -> None:
+    base, chrome = session
+    chrome.load(base + "phase.html")
+    shown = chrome.evaluate("JSON.parse(document.getElementById('phase-constants').textContent)")
+    assert shown == json.loads(json.dumps(site_collected.phase))
+
+
+def test_screenshot_of_the_index(session) -> None:
+    base, chrome = session
+    chrome.set_viewport(1280, 900)
+    assert chrome.load(base + "index.html").errors == []
+    png = chrome.screenshot(REPO / "test-artifacts" / "index.png")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width == 1280 and height >= 900
