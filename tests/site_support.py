@@ -69,6 +69,8 @@ def _events() -> list[Event]:
         _event("steering_result", "2026-08-12T06:00:00Z", model_id="org/tiny", revision="a" * 40, verdict="FAIL",
                file="org__tiny__aaaaaaaaaaaa.json"),
         _event("source_failed", "2026-08-13T06:00:00Z", source="swebench", error=SCRIPT),
+        _event("new_score", "2026-08-14T06:00:00Z", model_id="not-in-the-panel", benchmark="hle", score=20.0,
+               source="hle", url="https://lastexam.ai"),
         _event("verdict_decided", "2026-09-01T06:00:00Z", prediction="P3", status="failed", summary="a replayed decision"),
         _event("new_frontier_release", "2099-01-01T00:00:00Z", model_id="future", name="After the as-of day",
                lab="Nobody", release_date="2099-01-01", h=None),

@@ -10,7 +10,7 @@ from pathlib import Path
 from site_support import SCRIPT
 
 from tracker.records import Event
-from tracker.site_feeds import BADGE_COLOURS, badge, describe, feed_entries, status_words
+from tracker.site_feeds import BADGE_COLOURS, badge, describe, event_target, feed_entries, status_words
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -105,3 +105,11 @@ def test_every_ledger_type_reads_as_a_sentence() -> None:
     assert describe(event) == "m: gpqa_diamond changed 80.0 -> 81.5 (epoch)"
     unknown = Event("y", "something_new", "2026-07-01T00:00:00Z", {"b": 1, "a": "<x>"})
     assert describe(unknown) == 'something_new: {"a": "<x>", "b": 1}'
+
+
+def test_events_link_to_a_model_row_only_when_the_models_page_has_it() -> None:
+    event = Event("z", "new_score", "2026-07-01T00:00:00Z", {"model_id": "gemini-3.5-pro", "benchmark": "hle"})
+    assert event_target(event, frozenset({"gemini-3.5-pro"})) == "models.html#m-gemini-3.5-pro"
+    assert event_target(event, frozenset()) == "models.html"
+    hostile = Event("z", "new_score", "2026-07-01T00:00:00Z", {"model_id": '"><script>', "prediction": "P1<"})
+    assert event_target(hostile, frozenset({'"><script>'})) == "events.html"

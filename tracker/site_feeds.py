@@ -94,8 +94,9 @@ def models_api(panel: list[dict], benchmarks: tuple[str, ...], as_of: str) -> di
     return {"schema_version": 1, "as_of": as_of, "models": models}
 
 
-def event_target(event: Event) -> str:
-    """The page (relative to the site root) an event is about."""
+def event_target(event: Event, known_models: frozenset[str] = frozenset()) -> str:
+    """The page (relative to the site root) an event is about; a model's row only when the
+    models page lists it (an anchor that resolves), else the models page itself."""
     payload = event.payload
     prediction = str(payload.get("prediction", ""))
     if PREDICTION_ID.match(prediction):
@@ -104,7 +105,7 @@ def event_target(event: Event) -> str:
         return "steering.html"
     model_id = str(payload.get("model_id", ""))
     if SLUG.match(model_id):
-        return f"models.html#m-{model_id}"
+        return f"models.html#m-{model_id}" if model_id in known_models else "models.html"
     return "events.html"
 
 
@@ -126,7 +127,8 @@ def describe(event: Event) -> str:
         "provisional_flipped": lambda: f"{g('prediction')} reading {g('old')} -> {g('new')}. {g('summary')}",
         "late_evidence": lambda: f"{g('prediction')} stays {g('status')}; later data read differently: {g('note')}",
         "amendment": lambda: f"{g('prediction')} amended on {g('date')}: {g('text')}",
-        "new_frontier_release": lambda: f"New frontier release {g('name')} ({g('lab')}), {g('release_date')}, h = {g('h')}",
+        "new_frontier_release": lambda: f"New frontier release {g('name')} ({g('lab')}), {g('release_date')}, "
+                                        + (f"h = {g('h')}" if p.get("h") is not None else "h not known yet (needs both scores)"),
         "new_open_weights": lambda: f"New open weights {g('repo_id')} at {g('sha')[:12]}",
         "steering_result": lambda: f"Steering result for {g('model_id')} at {g('revision')[:12]}: {g('verdict')}",
         "source_failed": lambda: f"Source {g('source')} failed: {g('error')}",
@@ -141,12 +143,13 @@ def entry_uuid(namespace: str, key: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{namespace}:{key}')}"
 
 
-def feed_entries(events: list[Event], base_url: str, limit: int = 200) -> list[dict]:
+def feed_entries(events: list[Event], base_url: str, known_models: frozenset[str] = frozenset(),
+                 limit: int = 200) -> list[dict]:
     """The Atom entries: events that matter to a reader, newest first."""
     chosen = [e for e in events if e.type in FEED_EVENT_TYPES]
     chosen.sort(key=lambda e: (format_instant(parse_instant(e.at, "at")), e.id), reverse=True)
     return [{
         "id": entry_uuid("cape-tracker:event", e.id), "event_id": e.id, "type": e.type,
         "updated": format_instant(parse_instant(e.at, "at")), "title": describe(e).split(". ")[0][:140],
-        "summary": describe(e), "link": f"{base_url}{event_target(e)}",
+        "summary": describe(e), "link": f"{base_url}{event_target(e, known_models)}",
     } for e in chosen[:limit]]

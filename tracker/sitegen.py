@@ -10,6 +10,7 @@ untrusted input, and links to sources are written only for http(s) URLs.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -97,7 +98,7 @@ def environment(templates: Path) -> jinja2.Environment:
     )
     env.filters.update(num=fmt_number, value=fmt_value, safe_url=safe_url, status_words=status_words,
                        status_key=status_key, bench=lambda b: BENCHMARK_LABELS.get(b, b),
-                       describe=describe, target=event_target, match=match_word, lab_colour=plots.lab_colour)
+                       describe=describe, match=match_word, lab_colour=plots.lab_colour)
     return env
 
 
@@ -159,7 +160,13 @@ def common_context(data: SiteData, base_url: str) -> dict:
     return {"data": data, "as_of": data.as_of.isoformat(), "built_at": data.built_at, "nav": NAV,
             "benchmarks": BENCHMARKS, "base_url": base_url, "sources": source_rows(data),
             "decisions": shared_decisions(data), "models": models_newest_first(data.panel),
+            "target": functools.partial(event_target, known_models=known_models(data)),
             "last_update": max((r.get(f"{b}_known") or "" for r in data.panel for b in BENCHMARKS), default="")}
+
+
+def known_models(data: SiteData) -> frozenset[str]:
+    """The model ids the models page has a row (an anchor) for."""
+    return frozenset(str(r.get("model_id")) for r in data.panel)
 
 
 def render_pages(env: jinja2.Environment, data: SiteData, figures: dict[str, plots.Figure],
@@ -176,7 +183,7 @@ def render_pages(env: jinja2.Environment, data: SiteData, figures: dict[str, plo
 
 def feed_outputs(env: jinja2.Environment, data: SiteData, base_url: str) -> list[Output]:
     """feed.atom, the JSON API and one badge per prediction."""
-    entries = feed_entries(data.events, base_url)
+    entries = feed_entries(data.events, base_url, known_models(data))
     atom = env.get_template("feed.atom.j2").render(
         entries=entries, updated=entries[0]["updated"] if entries else data.built_at, base_url=base_url,
         feed_id=entry_uuid("cape-tracker:feed", base_url or "cape-tracker"))
