@@ -18,6 +18,13 @@ from tracker.records import ValidationError
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the scraper commands to the `tracker` parser."""
+    _register_scrape(subparsers)
+    _register_models(subparsers)
+    _register_quarantine(subparsers)
+    _register_add_score(subparsers)
+
+
+def _register_scrape(subparsers: argparse._SubParsersAction) -> None:
     scrape = subparsers.add_parser("scrape", help="fetch the sources and merge what is new into data/")
     scrape.add_argument("sources", nargs="*", metavar="SOURCE", help="epoch, swebench, vendor, hf_hub (default: all)")
     scrape.add_argument("--offline", action="store_true", help="re-read data/cache/ instead of the network")
@@ -25,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     scrape.add_argument("--json", action="store_true", help="print the report as JSON")
     scrape.set_defaults(handler=cmd_scrape)
 
+
+def _register_models(subparsers: argparse._SubParsersAction) -> None:
     models = subparsers.add_parser("models", help="the open-weight catalogue")
     models_sub = models.add_subparsers(dest="models_command", metavar="COMMAND", required=True)
     new = models_sub.add_parser("new", help="open-weight repos first seen since a day")
@@ -32,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     new.add_argument("--json", action="store_true")
     new.set_defaults(handler=cmd_models_new)
 
+
+def _register_quarantine(subparsers: argparse._SubParsersAction) -> None:
     quarantine = subparsers.add_parser("quarantine", help="records held back from the evidence")
     q_sub = quarantine.add_subparsers(dest="quarantine_command", metavar="COMMAND", required=True)
     listing = q_sub.add_parser("list", help="pending entries (all with --all)")
@@ -43,6 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("id")
         sub.set_defaults(handler=cmd_quarantine_decide, decision=decision)
 
+
+def _register_add_score(subparsers: argparse._SubParsersAction) -> None:
     add = subparsers.add_parser("add-score", help="record a vendor-reported score (needs a URL and a date)")
     add.add_argument("model")
     add.add_argument("benchmark", help="swe_bench_verified, gpqa_diamond, hle or ifeval")
