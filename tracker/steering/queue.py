@@ -1,0 +1,195 @@
+"""The trigger: which new open-weight models get a steering run, and dispatching the GPU workflow.
+
+Reads the scrapers' catalogue (data/hf_models.csv). A model qualifies when it is a base or
+instruct causal LM that transformers loads without remote code, at a pinned commit, whose
+weights fit the GPU runner's memory (from its parameter count), with its licence recorded.
+data/steering/queue.json, keyed `repo_id@sha`, remembers what was dispatched, so a model
+revision is never run twice; a failed dispatch is retried on the next run. No torch here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tracker.paths import Paths
+from tracker.records import format_instant
+from tracker.store import atomic_write_text, read_csv_rows
+
+CATALOGUE_FIELDS = ["repo_id", "author", "sha", "created_at", "last_modified", "first_seen", "pipeline_tag",
+                    "library_name", "gated", "kind", "architecture", "n_params", "license", "steerable",
+                    "skip_reason"]
+QUEUE_FILE = "queue.json"
+GITHUB_API = "https://api.github.com"
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    """What the GPU runner can take. Weights in bf16 take 2 bytes per parameter and may use at
+    most `headroom` of the card (the rest: activations and caches), as the loader enforces."""
+
+    runner_memory_gb: float = 80.0
+    bytes_per_param: int = 2
+    headroom: float = 0.85
+    kinds: tuple[str, ...] = ("base", "instruct")
+    architectures: frozenset[str] | None = None  # None: any *ForCausalLM (the loader re-checks)
+    max_dispatch: int = 5
+    workflow: str = "steer.yml"
+    ref: str = "main"
+
+    @property
+    def max_params(self) -> int:
+        return int(self.runner_memory_gb * 2**30 * self.headroom / self.bytes_per_param)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    repo_id: str
+    sha: str
+    status: str  # qualifies | skipped | dispatched | dispatch_failed | done
+    reason: str = ""
+    n_params: int | None = None
+    license: str = ""
+    kind: str = ""
+    architecture: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.repo_id}@{self.sha}"
+
+
+def supported_architectures() -> frozenset[str] | None:
+    """Causal-LM classes transformers ships (no remote code), or None without transformers."""
+    try:
+        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+    except ImportError:
+        return None
+    return frozenset(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.values())
+
+
+def _params(text: str) -> int | None:
+    try:
+        value = int(float(text))
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
+def skip_reason(row: dict[str, str], config: QueueConfig) -> str:
+    """Why a catalogue row does not qualify ("" when it does)."""
+    architecture, n_params = row["architecture"].strip(), _params(row["n_params"])
+    checks = [
+        (row["steerable"].strip().lower() == "false", f"catalogue: {row['skip_reason'] or 'not steerable'}"),
+        (row["kind"] not in config.kinds, f"kind {row['kind'] or 'unknown'} (runs: {', '.join(config.kinds)})"),
+        (not _SHA.match(row["sha"].strip()), "no pinned commit sha"),
+        (row["gated"].strip().lower() in ("true", "auto", "manual"), "gated repo"),
+        (row["library_name"] not in ("", "transformers"), f"library {row['library_name']}, not transformers"),
+        (not architecture.endswith("ForCausalLM"), f"architecture {architecture or 'unknown'} is not a causal LM"),
+        (config.architectures is not None and architecture not in config.architectures,
+         f"architecture {architecture} needs remote code (not in transformers)"),
+        (n_params is None, "parameter count unknown"),
+        (n_params is not None and n_params > config.max_params,
+         f"{(n_params or 0) / 1e9:.1f}B parameters exceed the runner's {config.max_params / 1e9:.1f}B"),
+        (not row["license"].strip(), "licence not recorded"),
+    ]
+    return next((reason for failed, reason in checks if failed), "")
+
+
+def read_catalogue(paths: Paths) -> list[dict[str, str]]:
+    """Rows of data/hf_models.csv ([] before the scrapers have written it)."""
+    return read_csv_rows(paths.data / "hf_models.csv", CATALOGUE_FIELDS)
+
+
+def read_queue(paths: Paths) -> dict[str, dict]:
+    path = paths.steering / QUEUE_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def write_queue(paths: Paths, queue: dict[str, dict]) -> None:
+    atomic_write_text(paths.steering / QUEUE_FILE, json.dumps(queue, indent=1, sort_keys=True) + "\n")
+
+
+def _item(row: dict[str, str], status: str, reason: str = "") -> QueueItem:
+    return QueueItem(repo_id=row["repo_id"], sha=row["sha"].strip(), status=status, reason=reason,
+                     n_params=_params(row["n_params"]), license=row["license"].strip(), kind=row["kind"],
+                     architecture=row["architecture"].strip())
+
+
+def review(paths: Paths, config: QueueConfig) -> list[QueueItem]:
+    """Every catalogue row with its state: skipped (and why), qualifies, or its queue status."""
+    from tracker.steering.ingest import stored_results
+
+    queue, out = read_queue(paths), []
+    results = {f"{r['model']['id']}@{r['model']['revision']}" for r in stored_results(paths)}
+    for row in read_catalogue(paths):
+        key = f"{row['repo_id']}@{row['sha'].strip()}"
+        reason = skip_reason(row, config)
+        if key in results:
+            out.append(_item(row, "done", "result stored"))
+        elif key in queue and queue[key]["status"] != "dispatch_failed":
+            out.append(_item(row, queue[key]["status"], queue[key].get("error", "")))
+        else:
+            out.append(_item(row, "skipped" if reason else "qualifies", reason))
+    return out
+
+
+def plan(paths: Paths, config: QueueConfig) -> list[QueueItem]:
+    """The models to run now: qualifying, never dispatched for this revision, at most max_dispatch."""
+    return [item for item in review(paths, config) if item.status == "qualifies"][:config.max_dispatch]
+
+
+def _api_url(client: Any, path: str) -> str:
+    """Relative to the client's base URL when it has one (tests: a local server), else GitHub's."""
+    base = getattr(client, "base_url", None)
+    return path if base is not None and getattr(base, "host", "") else GITHUB_API + path
+
+
+def _post(client: Any, repo: str, token: str, item: QueueItem, config: QueueConfig) -> tuple[int, str]:
+    response = client.post(
+        _api_url(client, f"/repos/{repo}/actions/workflows/{config.workflow}/dispatches"),
+        json={"ref": config.ref, "inputs": {"model": item.repo_id, "revision": item.sha}},
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
+                 "X-GitHub-Api-Version": "2022-11-28"})
+    return response.status_code, "" if response.status_code == 204 else response.text[:200]
+
+
+def dispatch(paths: Paths, items: list[QueueItem], client: Any, repo: str, token: str, now: dt.datetime,
+             config: QueueConfig | None = None) -> list[QueueItem]:
+    """POST a workflow_dispatch of steer.yml (inputs model, revision) for each item, recording each
+    outcome in queue.json as it happens, so a crash never causes a second dispatch."""
+    config = config or QueueConfig()
+    done = []
+    for item in items:
+        try:
+            code, error = _post(client, repo, token, item, config)
+        except Exception as exc:  # network failure: recorded, retried next run
+            code, error = 0, f"{type(exc).__name__}: {exc}"[:200]
+        status = "dispatched" if code == 204 else "dispatch_failed"
+        entry = {**{k: v for k, v in asdict(item).items() if k not in ("status", "reason", "extra")},
+                 "status": status, "dispatched_at": format_instant(now), "http_status": code, "error": error}
+        queue = read_queue(paths)
+        queue[item.key] = entry
+        write_queue(paths, queue)
+        done.append(QueueItem(**{**asdict(item), "status": status, "reason": error}))
+    return done
+
+
+def load_config(paths: Paths) -> QueueConfig:
+    """The runner's limits: data/steering/runner.toml if present (runner_memory_gb, max_dispatch,
+    kinds, workflow, ref), defaults otherwise; architectures from the installed transformers."""
+    import tomllib
+
+    path = paths.steering / "runner.toml"
+    values = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    known = {"runner_memory_gb", "bytes_per_param", "headroom", "max_dispatch", "workflow", "ref"}
+    unknown = set(values) - known - {"kinds"}
+    if unknown:
+        raise ValueError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
+    kinds = tuple(values.get("kinds", QueueConfig.kinds))
+    return QueueConfig(**{k: v for k, v in values.items() if k in known}, kinds=kinds,
+                       architectures=supported_architectures())

@@ -1,0 +1,113 @@
+"""One steering regression, end to end: load the model, run the protocol, decide, and build the
+§9 result (model, run, software and timing fields around the protocol's numbers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import platform
+import resource
+import sys
+import time
+
+from tracker.paths import Paths
+from tracker.records import format_instant
+from tracker.steering import PROTOCOL, SCHEMA_VERSION
+from tracker.steering.data import load_neutral, load_truthfulqa
+from tracker.steering.model_io import LoadedModel, dtype_name, load_model
+from tracker.steering.protocol import Progress, Protocol, ProtocolConfig
+from tracker.steering.result import E_CLAIM, E_MIN, MIN_K, MIN_N, decide
+
+FULL = ProtocolConfig()
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def software() -> dict:
+    """Versions of everything that can change a number."""
+    import torch
+
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "transformers": _version("transformers"), "cuda": torch.version.cuda if torch.cuda.is_available() else None,
+            "gguf": _version("gguf"), "numpy": _version("numpy"), "scipy": _version("scipy"),
+            "tracker": _version("cape-tracker") or "0.1.0"}
+
+
+def reductions(config: ProtocolConfig, n_available: int) -> list[str]:
+    """How a run departs from the full protocol (empty for a full run)."""
+    out = []
+    if config.n_questions is not None and config.n_questions < n_available:
+        out.append(f"N = {config.n_questions} of {n_available} questions")
+    if config.k_random < MIN_K:
+        out.append(f"K = {config.k_random} random directions (protocol minimum {MIN_K})")
+    if config.prompt_format != FULL.prompt_format:
+        out.append(f"prompt format {config.prompt_format} (protocol: {FULL.prompt_format})")
+    if tuple(config.alpha_grid) != FULL.alpha_grid:
+        out.append(f"alpha grid {list(config.alpha_grid)} (protocol: {list(FULL.alpha_grid)})")
+    if config.neutral_max_tokens is not None:
+        out.append(f"neutral text cut to {config.neutral_max_tokens} tokens")
+    if config.n_boot < FULL.n_boot:
+        out.append(f"{config.n_boot} bootstrap resamples (protocol: {FULL.n_boot})")
+    return out
+
+
+def _device_name(device: str) -> str:
+    import torch
+
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(torch.device(device))
+    return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+
+
+def _peak_memory_gb(device: str) -> float:
+    import torch
+
+    if device.startswith("cuda"):
+        return torch.cuda.max_memory_allocated(torch.device(device)) / 2**30
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**30
+
+
+def run_section(lm: LoadedModel, config: ProtocolConfig, started_at: dt.datetime, n_available: int) -> dict:
+    changes = reductions(config, n_available)
+    return {"dtype": dtype_name(lm.dtype), "device": lm.device, "device_name": _device_name(lm.device),
+            "started_at": format_instant(started_at), "seed": config.seed, "prompt_format": config.prompt_format,
+            "batch_size": config.batch_size, "batch_tokens": config.batch_tokens,
+            "shared_prefix": config.share_prefix, "protocol_variant": "reduced" if changes else "full",
+            "reductions": changes}
+
+
+def evaluate(lm: LoadedModel, paths: Paths, config: ProtocolConfig, *, started_at: dt.datetime,
+             load_s: float = 0.0, progress: Progress | None = None) -> dict:
+    """The protocol on an already loaded model, as a complete, decided §9 result."""
+    t0 = time.perf_counter()
+    dataset = load_truthfulqa(paths.data / "truthfulqa")
+    measured = Protocol(lm, dataset, load_neutral(paths.data / "neutral.txt"), config, progress).run()
+    timing = measured.pop("timing")
+    timing.update(load_s=round(load_s, 3), total_s=round(load_s + time.perf_counter() - t0, 3),
+                  tokens_per_s=round(timing["tokens_scored"] / max(timing.get("scoring_s", 0.0), 1e-9), 1),
+                  peak_mem_gb=round(_peak_memory_gb(lm.device), 3))
+    timing.setdefault("direction_s", 0.0)
+    timing.setdefault("scoring_s", 0.0)
+    result = {"schema_version": SCHEMA_VERSION, "protocol": PROTOCOL, "verdict": "ERROR", "verdict_reasons": [],
+              "model": dict(lm.info), "run": run_section(lm, config, started_at, len(dataset.questions)),
+              **measured, "timing": timing, "software": software()}
+    decision = decide(result)
+    result.update(verdict=decision.verdict, verdict_reasons=decision.reasons,
+                  decision={"rule": "STEERING.md section 8", "E_claim": E_CLAIM, "E_min": E_MIN,
+                            "min_n": MIN_N, "min_k": MIN_K, "sub_checks": decision.sub_checks})
+    return result
+
+
+def run(spec: str, paths: Paths, config: ProtocolConfig, *, revision: str | None = None, device: str | None = None,
+        dtype: str | None = None, model_id: str | None = None, license: str = "", now: dt.datetime,
+        progress: Progress | None = None) -> dict:
+    """Load `spec` (Hub id, folder, .gguf or pkg:NAME) and run the regression on it."""
+    t0 = time.perf_counter()
+    lm = load_model(spec, revision=revision, device=device, dtype=dtype, model_id=model_id, license=license)
+    return evaluate(lm, paths, config, started_at=now, load_s=time.perf_counter() - t0, progress=progress)
