@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
@@ -117,23 +118,33 @@ def deliver(ctx: RunContext, config: Any, clients: ClientsFactory | None) -> dic
 
 
 def steering(ctx: RunContext) -> StepResult:
-    """Plan steering runs for new open weights; dispatch them from GitHub Actions only."""
+    """Plan steering runs for new open weights; dispatch steer.yml from GitHub Actions only.
+
+    Dispatching needs GITHUB_TOKEN (with actions: write) and GITHUB_REPOSITORY, which Actions
+    provides; elsewhere, offline or in a replay the plan is reported and nothing is sent.
+    """
     queue = need("tracker.steering.queue")
-    items = queue.plan(ctx.paths, queue.load_config(ctx.paths))
+    config = queue.load_config(ctx.paths)
+    if ctx.env.get("GITHUB_REF_NAME"):
+        config = replace(config, ref=ctx.env["GITHUB_REF_NAME"])
+    items = queue.plan(ctx.paths, config)
     if not items:
-        return StepResult(OK, "no new open-weight model qualifies", {"steering": {"planned": 0}})
-    names = [str(getattr(item, "key", item)) for item in items]
+        return StepResult(OK, "no new open-weight model qualifies", {"steering": {"planned": []}})
+    planned = [item.key for item in items]
     token, repo = ctx.env.get("GITHUB_TOKEN", ""), ctx.env.get("GITHUB_REPOSITORY", "")
     why = "replay" if ctx.replay else "offline" if ctx.offline else "" if token and repo else \
         "GITHUB_TOKEN/GITHUB_REPOSITORY not set"
     if why:
-        return StepResult(SKIPPED, f"{len(items)} qualifying, not dispatched ({why})",
-                          {"steering": {"planned": len(items), "items": names}})
+        return StepResult(SKIPPED, f"{len(items)} qualifying, not dispatched ({why})", {"steering": {"planned": planned}})
     httpx = need("httpx")
-    with httpx.Client(timeout=30.0, follow_redirects=False) as client:
-        dispatched = queue.dispatch(ctx.paths, items, client, repo, token, ctx.now)
-    return StepResult(OK, f"dispatched {len(dispatched)} of {len(items)} to steer.yml",
-                      {"steering": {"planned": len(items), "items": names, "dispatched": len(dispatched)}})
+    api = ctx.env.get("GITHUB_API_URL", "https://api.github.com")
+    with httpx.Client(base_url=api, timeout=30.0, follow_redirects=False) as client:
+        done = queue.dispatch(ctx.paths, items, client, repo, token, ctx.now, config)
+    failed = [f"{item.key} ({item.reason})" for item in done if item.status != "dispatched"]
+    line = f"dispatched {len(done) - len(failed)} of {len(items)} to {config.workflow}"
+    if failed:
+        line += "; failed (retried next run): " + ", ".join(failed)
+    return StepResult(WARNING if failed else OK, line, {"steering": {"planned": planned, "failed": failed}})
 
 
 def site(ctx: RunContext) -> StepResult:
