@@ -95,3 +95,14 @@ def test_cli_rejects_a_base_url_that_is_not_http(site_project: Paths, tmp_path: 
 def test_serve_refuses_a_folder_without_a_site(tmp_path: Path, capsys) -> None:
     assert main(["site", "serve", "--dir", str(tmp_path), "--port", "0"]) == 1
     assert "tracker site build" in capsys.readouterr().err
+
+
+def test_history_ends_with_the_verdict_of_the_day(site_collected) -> None:
+    """The evidence plot's last point is the reading the cards show (same evaluator, same day)."""
+    for verdict in site_collected.verdicts:
+        history = site_collected.history[verdict["id"]]
+        assert [h["day"] for h in history] == sorted(h["day"] for h in history)
+        last = history[-1]
+        assert last["day"] == "2026-09-15"
+        assert (last["status"], last["provisional"], last["evidence"]["summary"]) == (
+            verdict["status"], verdict["provisional"], verdict["evidence"]["summary"]), verdict["id"]

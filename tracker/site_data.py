@@ -20,7 +20,7 @@ from scipy import stats
 
 from tracker import coupling, predictions
 from tracker.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE, ISO_GPQA_SWE, ISO_IFEVAL_GPQA, h_field
-from tracker.panel import build_panel, frozen_frame
+from tracker.panel import DEFAULT_PRECEDENCE, all_observations, build_panel, frozen_frame
 from tracker.paths import Paths
 from tracker.phase import AT_TOLERANCE_PP, gpqa_c, ifeval_c, side
 from tracker.records import Event, QuarantineEntry
@@ -80,21 +80,31 @@ def history_days(start: dt.date, as_of: dt.date) -> list[dt.date]:
     return days
 
 
+def history_point(spec: Any, frame: Any, day: dt.date, snapshot: dt.date) -> dict:
+    """One prediction's reading on one past day, under the default source order.
+
+    Evidence rows are cut to model and h (the plot needs the statistics only).
+    """
+    assessment = predictions.assess(spec, frame, snapshot)
+    status, provisional = predictions.status_from(assessment, day >= spec.deadline_day())
+    evidence = {k: v for k, v in assessment.evidence.items() if k != "rows"}
+    evidence["summary"] = assessment.summary
+    evidence["rows"] = [{"model": r.get("model"), "h": r.get("h")} for r in assessment.evidence.get("rows", [])]
+    return plain({"day": day.isoformat(), "status": status, "provisional": provisional, "evidence": evidence})
+
+
 def verdict_history(paths: Paths, as_of: dt.date) -> dict[str, list[dict]]:
     """Each prediction evaluated on every history day: {id: [{day, status, provisional, evidence}]}.
 
-    Evidence rows are dropped (the plot needs the statistics only) to keep the data small.
+    Only the default source order is evaluated (the plot shows the verdict's own evidence),
+    and each day's panel is built once for all seven, which keeps the build fast.
     """
-    out: dict[str, list[dict]] = {}
+    specs, panels = predictions.load_specs(paths), predictions.PanelCache(paths, all_observations(paths))
+    out: dict[str, list[dict]] = {spec.id: [] for spec in specs}
     for day in history_days(HISTORY_START, as_of):
-        for verdict in predictions.evaluate_all(paths, day):
-            record = plain(verdict.to_json())
-            evidence = {k: v for k, v in (record.get("evidence") or {}).items() if k != "rows"}
-            evidence["rows"] = [{"model": r.get("model"), "h": r.get("h")} for r in record["evidence"].get("rows", [])]
-            out.setdefault(record["id"], []).append({
-                "day": day.isoformat(), "status": record["status"], "provisional": record.get("provisional"),
-                "evidence": evidence,
-            })
+        for spec in specs:
+            snapshot = predictions.snapshot_day(spec, day)
+            out[spec.id].append(history_point(spec, panels.get(snapshot, DEFAULT_PRECEDENCE), day, snapshot))
     return out
 
 
