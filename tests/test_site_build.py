@@ -4,8 +4,10 @@ another process with another hash seed), a failed build leaves the old site as i
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -106,3 +108,27 @@ def test_history_ends_with_the_verdict_of_the_day(site_collected) -> None:
         assert last["day"] == "2026-09-15"
         assert (last["status"], last["provisional"], last["evidence"]["summary"]) == (
             verdict["status"], verdict["provisional"], verdict["evidence"]["summary"]), verdict["id"]
+
+
+def test_site_folder_is_not_a_python_package() -> None:
+    """site/ holds templates; as a package it would shadow the standard library's `site`."""
+    repo = Path(__file__).resolve().parent.parent
+    assert not list((repo / "site").rglob("*.py"))
+    import site
+
+    assert Path(site.__file__).parent != repo / "site"
+
+
+def test_serve_answers_on_loopback(built_site: Path) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "tracker", "site", "serve", "--port", "0", "--dir", str(built_site)],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = process.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert match, line
+        with urllib.request.urlopen(f"http://127.0.0.1:{match.group(1)}/feed.atom", timeout=10) as answer:
+            assert answer.headers["Content-Type"] == "application/atom+xml"
+            assert answer.read() == (built_site / "feed.atom").read_bytes()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
