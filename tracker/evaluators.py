@@ -162,12 +162,17 @@ def _lab_releases(frame: pd.DataFrame, p: dict) -> pd.DataFrame:
     return rows.sort_values(["release_day", "model"], kind="mergesort").reset_index(drop=True)
 
 
+def signed(value: float) -> str:
+    """A threshold as the papers write it: "+5", "+3", "0"."""
+    return "0" if value == 0 else f"{value:+g}"
+
+
 def _h_test(p: dict) -> tuple[Callable[[float], bool], Callable[[float], bool], str]:
     if "pass_h_below" in p:
         return (lambda h: h < p["pass_h_below"]), (lambda h: h > p["fail_h_above"]), \
-            f"pass needs h < {p['pass_h_below']:+g} for both; fail if h > {p['fail_h_above']:+g} for either"
+            f"pass needs h < {signed(p['pass_h_below'])} for both; fail if h > {signed(p['fail_h_above'])} for either"
     return (lambda h: h > p["pass_h_above"]), (lambda h: h < p["fail_h_below"]), \
-        f"pass needs h > {p['pass_h_above']:+g} for both; fail if h < {p['fail_h_below']:+g} for either"
+        f"pass needs h > {signed(p['pass_h_above'])} for both; fail if h < {signed(p['fail_h_below'])} for either"
 
 
 def slots(frame: pd.DataFrame, p: dict, as_of: dt.date) -> tuple[list[dict], list[dict]]:
