@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -45,9 +46,14 @@ class Fit:
         """The papers' 95% interval: 1.96 x population SD of the residuals (the +/-16.2)."""
         return PAPERS_PI_Z * self.resid_sd_ddof0
 
+    @cached_property
+    def t975(self) -> float:
+        """Student's t quantile of the 95% interval (computed once per fit: scipy's ppf is slow)."""
+        return float(stats.t.ppf(0.975, self.n - 2))
+
     def pi_halfwidth_ols(self, swe: float) -> float:
         """The textbook OLS 95% prediction interval half-width at a given SWE score."""
-        t = stats.t.ppf(0.975, self.n - 2)
+        t = self.t975
         return float(t * self.s_ols * math.sqrt(1 + 1 / self.n + (swe - self.x_mean) ** 2 / self.sxx))
 
 

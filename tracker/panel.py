@@ -135,11 +135,13 @@ def all_observations(paths: Paths) -> list[Observation]:
 def build_panel(paths: Paths, as_of: dt.date, precedence: tuple[str, ...] = DEFAULT_PRECEDENCE,
                 observations: list[Observation] | None = None) -> pd.DataFrame:
     """One row per release known by `as_of` (see the module docstring)."""
-    observations = all_observations(paths) if observations is None else observations
+    if observations is None:
+        # Only the precedence's sources can be chosen: a papers-only panel need not read scores.csv.
+        observations = paper_observations(paths) if set(precedence) == {"paper"} else all_observations(paths)
     return assemble(read_models(paths.models), observations, as_of, precedence)
 
 
 def frozen_frame(paths: Paths) -> pd.DataFrame:
     """The 34 frozen rows with the papers' values, whatever the date."""
-    frame = build_panel(paths, dt.date.max, precedence=("paper",))
-    return frame[frame["cohort"] == "frozen"].reset_index(drop=True)
+    frozen = [model for model in read_models(paths.models) if model.cohort == "frozen"]
+    return assemble(frozen, paper_observations(paths), dt.date.max, ("paper",))
