@@ -124,10 +124,13 @@ def steering(ctx: RunContext) -> StepResult:
     provides; elsewhere, offline or in a replay the plan is reported and nothing is sent.
     """
     queue = need("tracker.steering.queue")
-    config = queue.load_config(ctx.paths)
+    config = queue.load_config(ctx.paths, architectures=False)
     if ctx.env.get("GITHUB_REF_NAME"):
         config = replace(config, ref=ctx.env["GITHUB_REF_NAME"])
     items = queue.plan(ctx.paths, config)
+    if items:  # only now pay for importing transformers: its architectures can only remove items
+        config = replace(config, architectures=queue.supported_architectures())
+        items = queue.plan(ctx.paths, config)
     if not items:
         return StepResult(OK, "no new open-weight model qualifies", {"steering": {"planned": []}})
     planned = [item.key for item in items]

@@ -179,9 +179,11 @@ def dispatch(paths: Paths, items: list[QueueItem], client: Any, repo: str, token
     return done
 
 
-def load_config(paths: Paths) -> QueueConfig:
+def load_config(paths: Paths, *, architectures: bool = True) -> QueueConfig:
     """The runner's limits: data/steering/runner.toml if present (runner_memory_gb, max_dispatch,
-    kinds, workflow, ref), defaults otherwise; architectures from the installed transformers."""
+    kinds, workflow, ref), defaults otherwise; architectures from the installed transformers
+    (`architectures=False` skips that import, seconds with torch: the caller can check first
+    whether any model qualifies at all)."""
     import tomllib
 
     path = paths.steering / "runner.toml"
@@ -192,4 +194,4 @@ def load_config(paths: Paths) -> QueueConfig:
         raise ValueError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
     kinds = tuple(values.get("kinds", QueueConfig.kinds))
     return QueueConfig(**{k: v for k, v in values.items() if k in known}, kinds=kinds,
-                       architectures=supported_architectures())
+                       architectures=supported_architectures() if architectures else None)
