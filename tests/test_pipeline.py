@@ -239,3 +239,24 @@ def test_the_run_lock_waits_for_the_holder_to_finish(paths):
     thread.join()
     assert 0.3 < waited < 5
     assert len(waits) == 1 and "waiting up to 10 s" in waits[0]
+
+
+def test_the_site_stamp_matches_only_the_same_inputs_and_intact_files(paths):
+    from tracker import sitecache
+
+    atomic_write_text(paths.scores, "model_id\n")
+    day = dt.date(2026, 11, 20)
+    digest = sitecache.inputs_digest(paths, day)
+    out = paths.site_out
+    atomic_write_text(out / "index.html", "<p>built</p>\n")
+    assert not sitecache.is_current(out, digest), "no stamp yet"
+    sitecache.record(out, digest)
+    assert sitecache.is_current(out, digest)
+    assert sitecache.inputs_digest(paths, day) == digest
+    assert sitecache.inputs_digest(paths, day + dt.timedelta(days=1)) != digest
+    (paths.data / ".run.lock").write_text("runtime file: not an input")
+    assert sitecache.inputs_digest(paths, day) == digest
+    atomic_write_text(paths.scores, "model_id\nnew\n")
+    assert sitecache.inputs_digest(paths, day) != digest
+    atomic_write_text(out / "index.html", "<p>edited by hand</p>\n")
+    assert not sitecache.is_current(out, digest)

@@ -151,9 +151,15 @@ def steering(ctx: RunContext) -> StepResult:
 
 
 def site(ctx: RunContext) -> StepResult:
-    """Build the static site from data/ into the run's output folder."""
-    sitegen = need("tracker.sitegen")
-    report = sitegen.build_site(ctx.paths, ctx.as_of, ctx.out_dir)
+    """Build the static site from data/ into the run's output folder, unless the folder
+    already holds the build of exactly these inputs (tracker.sitecache)."""
+    sitecache = need("tracker.sitecache")
+    digest = sitecache.inputs_digest(ctx.paths, ctx.as_of)
+    index = ctx.out_dir.resolve() / "index.html"
+    if sitecache.is_current(ctx.out_dir, digest):
+        return StepResult(OK, f"unchanged: {ctx.out_dir} already holds the build of these inputs", {"site": str(index)})
+    report = need("tracker.sitegen").build_site(ctx.paths, ctx.as_of, ctx.out_dir)
+    sitecache.record(ctx.out_dir, digest)
     return StepResult(OK, f"{len(report.pages)} pages, {len(report.files)} files in {report.out_dir}",
                       {"site": str(report.index)})
 
