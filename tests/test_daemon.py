@@ -158,8 +158,8 @@ def test_a_real_daemon_runs_on_schedule_never_overlaps_and_stops_on_sigterm(tmp_
     lines = Lines(process.stderr)
     try:
         lines.wait_for("catching up now", timeout=30)
+        lines.wait_for("maximum number of running instances reached", timeout=60)
         lines.wait_for("run 1 finished (ok)", timeout=90)
-        lines.wait_for("maximum number of running instances reached", timeout=30)
         lines.wait_for("run 2 started", timeout=30)
         lines.wait_for("paused at after-check", timeout=60)
         process.send_signal(signal.SIGTERM)
