@@ -74,7 +74,7 @@ class ProgressLine:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
-        if done < total and now - self.last < self.every_s:
+        if 0 < done < total and now - self.last < self.every_s:
             return
         self.last = now
         print(f"[{now - self.start:7.1f}s] {stage}: {done}/{total} questions", file=sys.stderr, flush=True)

@@ -119,8 +119,8 @@ class Protocol:
             scorer = self._scorer(steering)
             paper = self._paper_vector()
             checks["batch_equivalence_max_abs"] = self._batch_equivalence(scorer, paper)
-            folds = [self._fold(scorer, steering, fit=self.folds[f], held_out=self.folds[1 - f], paper=paper)
-                     for f in (0, 1)]
+            folds = [self._fold(scorer, steering, fit=self.folds[f], held_out=self.folds[1 - f], paper=paper,
+                                label=f"fold {f + 1}/2") for f in (0, 1)]
         return self._summarise(checks, folds)
 
     def _paper_vector(self) -> Any:
@@ -145,9 +145,10 @@ class Protocol:
         return float(np.abs(batched - single).max())
 
     def _fold(self, scorer: Scorer, steering: Any, fit: tuple[Question, ...], held_out: tuple[Question, ...],
-              paper: Any) -> FoldResult:
+              paper: Any, label: str) -> FoldResult:
         import torch
 
+        self.progress(f"{label} direction and side effects", 0, len(fit))
         t = time.perf_counter()
         dirs = direction_mod.truth_directions(self.lm, [self.layer, *self.sweep_layers()], fit, self.config.batch_size)
         self.timer.add("direction_s", t)
@@ -155,7 +156,7 @@ class Protocol:
         unit = d.unit.to(self.lm.device)
         grid_fx = self._side_effects(steering, torch.stack([a * d.r * unit for a in self.config.alpha_grid]))
         eligible = [a for a, fx in zip(self.config.alpha_grid, grid_fx, strict=True) if fx.kl <= self.config.kappa]
-        alpha, fit_acc = self._select_alpha(scorer, fit, eligible, d.r * unit)
+        alpha, fit_acc = self._select_alpha(scorer, fit, eligible, d.r * unit, label)
         vector = alpha * d.r * unit
         table = torch.stack([torch.zeros_like(vector), vector, -vector, paper,
                              *[self._random_unit(seed) * vector.norm() for seed in self.random_seeds]])
@@ -163,7 +164,7 @@ class Protocol:
                       mc.Condition("neg", 2, "all"), mc.Condition("paper", 3)]
         conditions += [mc.Condition(f"random_{j}", 4 + j) for j in range(len(self.random_seeds))]
         fx = self._side_effects(steering, table[2:])
-        metrics = self._score(scorer, held_out, conditions, table, "held-out fold")
+        metrics = self._score(scorer, held_out, conditions, table, f"{label} held-out scoring, {len(conditions)} conditions")
         chosen = self.config.alpha_grid.index(alpha)
         names = [c.name for c in conditions[2:]]
         return FoldResult(
@@ -187,7 +188,7 @@ class Protocol:
         return out
 
     def _select_alpha(self, scorer: Scorer, fit: tuple[Question, ...], eligible: list[float],
-                      scaled_unit: Any) -> tuple[float, dict[float, float]]:
+                      scaled_unit: Any, label: str) -> tuple[float, dict[float, float]]:
         """The eligible alpha with the best fit-fold MC1 (ties: the smaller); the smallest grid
         value when none is eligible (the side-effect check then fails). A single eligible value
         needs no scoring."""
@@ -199,7 +200,7 @@ class Protocol:
             return eligible[0], {}
         conditions = [mc.Condition(f"alpha_{i}", i) for i in range(len(eligible))]
         table = torch.stack([a * scaled_unit for a in eligible])
-        metrics = self._score(scorer, fit, conditions, table, "alpha search (fit fold)")
+        metrics = self._score(scorer, fit, conditions, table, f"{label} alpha search on the fit fold")
         acc = {a: float(metrics[c.name]["mc1"].mean()) for a, c in zip(eligible, conditions, strict=True)}
         return max(eligible, key=lambda a: (acc[a], -a)), acc
 
