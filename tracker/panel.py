@@ -134,11 +134,19 @@ def all_observations(paths: Paths) -> list[Observation]:
 
 def build_panel(paths: Paths, as_of: dt.date, precedence: tuple[str, ...] = DEFAULT_PRECEDENCE,
                 observations: list[Observation] | None = None) -> pd.DataFrame:
-    """One row per release known by `as_of` (see the module docstring)."""
-    if observations is None:
-        # Only the precedence's sources can be chosen: a papers-only panel need not read scores.csv.
-        observations = paper_observations(paths) if set(precedence) == {"paper"} else all_observations(paths)
-    return assemble(read_models(paths.models), observations, as_of, precedence)
+    """One row per release known by `as_of` (see the module docstring).
+
+    A papers-only panel (precedence ("paper",)) holds the papers' rows only: no other release
+    can have a score in it, so it neither reads scores.csv nor walks the tracked releases.
+    """
+    models = read_models(paths.models)
+    if set(precedence) == {"paper"}:
+        observations = paper_observations(paths) if observations is None else observations
+        papers = {o.model_id for o in observations if o.source == "paper"}
+        models = [m for m in models if m.model_id in papers]
+    elif observations is None:
+        observations = all_observations(paths)
+    return assemble(models, observations, as_of, precedence)
 
 
 def frozen_frame(paths: Paths) -> pd.DataFrame:
