@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from tracker import pipeline
@@ -107,7 +108,7 @@ def daemon_command(args: argparse.Namespace) -> int:
     return daemon.serve(service)
 
 
-def _secrets(env: os._Environ[str]) -> list[str]:
+def _secrets(env: Mapping[str, str]) -> list[str]:
     try:
         from tracker.alerts.config import secrets_in
     except ModuleNotFoundError:
