@@ -264,3 +264,9 @@ def test_actionlint_finds_nothing():
     result = subprocess.run([actionlint(), "-no-color", *map(str, sorted(WORKFLOWS.glob("*.yml")))],
                             capture_output=True, text=True, cwd=REPO, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_make_run_is_the_offline_pipeline_on_the_committed_data():
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^run:.*\n\t(.+)$", makefile, re.MULTILINE).group(1)
+    assert recipe.split() == ["$(BIN)/tracker", "run", "--offline"]
