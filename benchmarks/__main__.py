@@ -3,6 +3,7 @@
     python -m benchmarks              every benchmark module in this folder
     python -m benchmarks pipeline     benchmarks/bench_pipeline.py
     python -m benchmarks --list       the names
+    python -m benchmarks steering --device cuda   options after the name go to that benchmark
 
 A benchmark is a module with a `main()` (or `main(argv)`, given an empty list); it prints its
 own results. The exit status is the first non-zero one a benchmark returned.
@@ -30,7 +31,7 @@ def available() -> dict[str, str]:
     return found
 
 
-def run_one(name: str, module_name: str) -> int:
+def run_one(name: str, module_name: str, options: Sequence[str] = ()) -> int:
     """Import one benchmark and call its main(); its return value (None = 0) is the status."""
     module = importlib.import_module(module_name)
     main = getattr(module, "main", None)
@@ -40,7 +41,7 @@ def run_one(name: str, module_name: str) -> int:
     takes_argv = any(p.default is p.empty for p in inspect.signature(main).parameters.values())
     print(f"\n== {name} ({module_name}) ==", flush=True)
     started = time.perf_counter()
-    status = main([]) if takes_argv else main()
+    status = main(list(options)) if takes_argv else main()
     print(f"== {name}: {time.perf_counter() - started:.1f} s ==", flush=True)
     return int(status or 0)
 
@@ -50,12 +51,13 @@ def main(argv: Sequence[str]) -> int:
     if "--list" in argv:
         print("\n".join(names))
         return 0
-    wanted = list(argv) or list(names)
+    split = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
+    wanted, options = list(argv[:split]) or list(names), list(argv[split:])
     unknown = [n for n in wanted if n not in names]
     if unknown:
         print(f"benchmarks: unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(names)}", file=sys.stderr)
         return 2
-    statuses = [run_one(name, names[name]) for name in wanted]
+    statuses = [run_one(name, names[name], options) for name in wanted]
     return next((s for s in statuses if s), 0)
 
 
