@@ -48,7 +48,7 @@ def _add_run(actions: argparse._SubParsersAction) -> None:
     reduced = run.add_argument_group("reduced protocol (recorded in run.reductions; N < 200 or K < 16 "
                                      "gives no verdict)")
     reduced.add_argument("--n", type=int, help="questions (seeded subsample; default all 790)")
-    reduced.add_argument("--random-k", type=int, help="random control directions (default 16)")
+    reduced.add_argument("--random-k", type=int, help="random control directions (default 16 on CPU, 32 on GPU)")
     reduced.add_argument("--alpha-grid", help="comma-separated relative strengths (default 0.05,0.1,0.25,0.5,1)")
     reduced.add_argument("--prompt-format", choices=("qa_primer_6shot", "zero_shot"))
     reduced.add_argument("--neutral-tokens", type=int, help="cut the neutral text to this many tokens")
@@ -86,9 +86,9 @@ def protocol_config(args: argparse.Namespace, device: str):
 
     gpu = device.startswith("cuda")
     values = {"seed": args.seed, "batch_size": args.batch_size or (512 if gpu else 64),
-              "batch_tokens": args.batch_tokens or (65536 if gpu else 8192),
+              "batch_tokens": args.batch_tokens or (32768 if gpu else 8192),
               "layer_sweep": args.layer_sweep == "on" or (args.layer_sweep == "auto" and gpu),
-              "n_questions": args.n, "k_random": args.random_k, "prompt_format": args.prompt_format,
+              "n_questions": args.n, "k_random": args.random_k or (32 if gpu else None), "prompt_format": args.prompt_format,
               "neutral_max_tokens": args.neutral_tokens, "n_boot": args.n_boot,
               "alpha_grid": tuple(float(a) for a in args.alpha_grid.split(",")) if args.alpha_grid else None}
     defaults = ProtocolConfig()
