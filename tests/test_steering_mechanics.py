@@ -178,10 +178,17 @@ def test_neutral_kl_is_zero_for_a_zero_vector_and_positive_otherwise(lm, tok):
 
 
 @pytest.mark.parametrize("arch", ["llama", "gpt2", "gpt_neox", "qwen2", "opt"])
-def test_decoder_blocks_are_found_and_hookable(tok, arch):
+def test_other_architectures_hook_and_score_exactly(tok, questions, arch):
     lm = tiny_lm(tok, arch)
-    checks = hook_checks(lm, lm.num_layers // 4, "Q: Why?\nA: Because")
+    layer = lm.num_layers // 4
+    checks = hook_checks(lm, layer, "Q: Why?\nA: Because")
     assert checks["hook_logits_change"] and checks["alpha0_identical"] and checks["hook_removed"]
+    reqs = requests_for(tok, questions[:2], "qa_primer_6shot")
+    table = vectors(lm.hidden_size)
+    with steering_hook(lm.layers[layer]) as steering:
+        shared = Scorer(lm, steering, batch_size=16, share_prefix=True).score(reqs, table)
+        single = Scorer(lm, steering, batch_size=1, share_prefix=False).score(reqs, table)
+    assert np.abs(shared - single).max() < 1e-4
 
 
 def test_a_model_without_decoder_blocks_is_refused():
