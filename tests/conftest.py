@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from tracker.paths import Paths
+
+# torch's OpenMP threads busy-wait between operations by default; when the 2 cores are shared
+# (another test run, a background job) that makes small forward passes 5-30x slower. Must be set
+# before torch is first imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

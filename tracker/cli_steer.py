@@ -98,6 +98,9 @@ def protocol_config(args: argparse.Namespace, device: str):
 
 def handle_run(args: argparse.Namespace) -> int:
     """Load the model, run the protocol, write the result JSON; 1 if the model cannot be run."""
+    # OpenMP threads that sleep instead of spinning between operations: on a shared CPU, spinning
+    # made small forward passes many times slower (docs/benchmarks.md). Read when torch loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         from tracker.steering.model_io import ModelLoadError, resolve_device
         from tracker.steering.runner import run
