@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from tracker.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE, h_field
-from tracker.panel import build_panel, frozen_frame
+from tracker.panel import PanelSource, build_panel, frozen_frame
 from tracker.paths import Paths
 from tracker.phase import gpqa_c, ifeval_c, side
 
@@ -183,9 +183,9 @@ def summarise(frame: pd.DataFrame, reference: Fit) -> dict:
     }
 
 
-def evidence_frame(paths: Paths, as_of: dt.date) -> pd.DataFrame:
+def evidence_frame(paths: Paths, as_of: dt.date, source: PanelSource | None = None) -> pd.DataFrame:
     """The current panel: every evidence release known by `as_of` (frozen, post-cutoff, tracked)."""
-    frame = build_panel(paths, as_of)
+    frame = build_panel(paths, as_of, source=source)
     return frame[frame["in_evidence"].astype(bool)].reset_index(drop=True)
 
 
@@ -210,8 +210,9 @@ def refit_39(paths: Paths) -> dict:
             "lolo_mae": leave_one_lab_out(both)["mae"]}
 
 
-def current_stats(paths: Paths, as_of: dt.date) -> dict:
-    """The same statistics on the current panel, h and intervals still against the frozen fit."""
-    reference = fit_frame(frozen_frame(paths))
-    frame = evidence_frame(paths, as_of)
+def current_stats(paths: Paths, as_of: dt.date, source: PanelSource | None = None) -> dict:
+    """The same statistics on the current panel, h and intervals still against the frozen fit.
+    A `source` shares one read of data/ with the rest of the run (tracker.panel.PanelSource)."""
+    reference = fit_frame(source.frozen_frame() if source else frozen_frame(paths))
+    frame = evidence_frame(paths, as_of, source)
     return {"panel": "current", "as_of": as_of.isoformat(), **summarise(frame, reference)}

@@ -10,6 +10,7 @@ recomputed under each source to see whether it depends on the source.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 import pandas as pd
@@ -73,11 +74,6 @@ def choose(observations: Iterable[Observation], precedence: tuple[str, ...]) -> 
     return None
 
 
-def _released_by(model: Model, as_of: dt.date) -> bool:
-    day = model.release_day()
-    return day is None or day <= as_of
-
-
 def _model_row(model: Model) -> dict[str, object]:
     return {
         "model_id": model.model_id, "model": model.name, "lab": model.lab,
@@ -97,25 +93,43 @@ def _score_cells(chosen: Observation | None, benchmark: str) -> dict[str, object
             f"{benchmark}_variant": chosen.variant}
 
 
-def assemble(models: list[Model], observations: list[Observation], as_of: dt.date,
-             precedence: tuple[str, ...] = DEFAULT_PRECEDENCE) -> pd.DataFrame:
-    """Pure core of build_panel: models and observations in, the panel frame out."""
-    grouped: dict[tuple[str, str], list[Observation]] = {}
+def group_usable(observations: Iterable[Observation]) -> dict[tuple[str, str], list[tuple[dt.date, Observation]]]:
+    """Model-level observations by (model, benchmark), each with the day it became known, in
+    their original order (ties in `choose` keep it). Done once, the grouping serves every day."""
+    grouped: dict[tuple[str, str], list[tuple[dt.date, Observation]]] = {}
     for obs in observations:
-        if usable(obs, as_of):
-            grouped.setdefault((obs.model_id, obs.benchmark), []).append(obs)
+        if not obs.variant.startswith(SYSTEM_VARIANT_PREFIX):
+            grouped.setdefault((obs.model_id, obs.benchmark), []).append((obs.known_on(), obs))
+    return grouped
+
+
+def _chosen_cells(known: list[tuple[dt.date, Observation]], as_of: dt.date, precedence: tuple[str, ...],
+                  benchmark: str) -> dict[str, object]:
+    usable_now = [obs for day, obs in known if day <= as_of]
+    return _score_cells(choose(usable_now, precedence) if usable_now else None, benchmark)
+
+
+def assemble_grouped(models: list[Model], grouped: dict[tuple[str, str], list[tuple[dt.date, Observation]]],
+                     as_of: dt.date, precedence: tuple[str, ...] = DEFAULT_PRECEDENCE) -> pd.DataFrame:
+    """The panel frame from observations already grouped by `group_usable`."""
     rows = []
     for model in models:
-        if not _released_by(model, as_of):
+        day = model.release_day()
+        if day is not None and day > as_of:
             continue
         row = _model_row(model)
         for benchmark in BENCHMARKS:
-            row.update(_score_cells(choose(grouped.get((model.model_id, benchmark), []), precedence), benchmark))
-        has_any = any(pd.notna(row[b]) for b in BENCHMARKS)
-        if model.release_day() is None and not has_any:
+            row.update(_chosen_cells(grouped.get((model.model_id, benchmark), []), as_of, precedence, benchmark))
+        if day is None and not any(pd.notna(row[b]) for b in BENCHMARKS):
             continue
         rows.append(row)
     return pd.DataFrame(rows, columns=panel_columns())
+
+
+def assemble(models: list[Model], observations: list[Observation], as_of: dt.date,
+             precedence: tuple[str, ...] = DEFAULT_PRECEDENCE) -> pd.DataFrame:
+    """Pure core of build_panel: models and observations in, the panel frame out."""
+    return assemble_grouped(models, group_usable(observations), as_of, precedence)
 
 
 def panel_columns() -> list[str]:
@@ -133,12 +147,15 @@ def all_observations(paths: Paths) -> list[Observation]:
 
 
 def build_panel(paths: Paths, as_of: dt.date, precedence: tuple[str, ...] = DEFAULT_PRECEDENCE,
-                observations: list[Observation] | None = None) -> pd.DataFrame:
+                observations: list[Observation] | None = None, source: PanelSource | None = None) -> pd.DataFrame:
     """One row per release known by `as_of` (see the module docstring).
 
     A papers-only panel (precedence ("paper",)) holds the papers' rows only: no other release
     can have a score in it, so it neither reads scores.csv nor walks the tracked releases.
+    With a `source` (and no `observations`) the panel comes from its one read of data/.
     """
+    if source is not None and observations is None:
+        return source.panel(as_of, precedence)
     models = read_models(paths.models)
     if set(precedence) == {"paper"}:
         observations = paper_observations(paths) if observations is None else observations
@@ -153,3 +170,70 @@ def frozen_frame(paths: Paths) -> pd.DataFrame:
     """The 34 frozen rows with the papers' values, whatever the date."""
     frozen = [model for model in read_models(paths.models) if model.cohort == "frozen"]
     return assemble(frozen, paper_observations(paths), dt.date.max, ("paper",))
+
+
+class PanelSource:
+    """One read of data/ shared by every panel a run builds, each panel built once.
+
+    A run asks for the same panels many times (stats, check under three source orders, the
+    site's verdicts, history and tables); reading scores.csv and assembling the rows dominate
+    the cost, so the files are read once (lazily: a papers-only panel never reads scores.csv)
+    and each panel is memoised per (day, precedence). Callers get copies, never the memo.
+    Build one per run: it does not notice files changed after it read them.
+    """
+
+    def __init__(self, paths: Paths):
+        self.paths = paths
+        self._frames: dict[tuple[dt.date, tuple[str, ...]], pd.DataFrame] = {}
+        self._evidence: dict[tuple[dt.date, tuple[str, ...]], pd.DataFrame] = {}
+
+    @functools.cached_property
+    def models(self) -> list[Model]:
+        return read_models(self.paths.models)
+
+    @functools.cached_property
+    def papers(self) -> list[Observation]:
+        return paper_observations(self.paths)
+
+    @functools.cached_property
+    def observations(self) -> list[Observation]:
+        """The papers' values plus every stored observation (as `all_observations`)."""
+        return self.papers + read_observations(self.paths.scores)
+
+    @functools.cached_property
+    def _grouped_all(self) -> dict[tuple[str, str], list[tuple[dt.date, Observation]]]:
+        return group_usable(self.observations)
+
+    @functools.cached_property
+    def _grouped_papers(self) -> dict[tuple[str, str], list[tuple[dt.date, Observation]]]:
+        return group_usable(self.papers)
+
+    def _build(self, as_of: dt.date, precedence: tuple[str, ...]) -> pd.DataFrame:
+        if set(precedence) == {"paper"}:
+            papers = {o.model_id for o in self.papers if o.source == "paper"}
+            models = [m for m in self.models if m.model_id in papers]
+            return assemble_grouped(models, self._grouped_papers, as_of, precedence)
+        return assemble_grouped(self.models, self._grouped_all, as_of, precedence)
+
+    def _frame(self, as_of: dt.date, precedence: tuple[str, ...]) -> pd.DataFrame:
+        key = (as_of, tuple(precedence))
+        if key not in self._frames:
+            self._frames[key] = self._build(as_of, key[1])
+        return self._frames[key]
+
+    def panel(self, as_of: dt.date, precedence: tuple[str, ...] = DEFAULT_PRECEDENCE) -> pd.DataFrame:
+        """What `build_panel(paths, as_of, precedence)` returns (a copy of the memoised frame)."""
+        return self._frame(as_of, precedence).copy()
+
+    def evidence(self, as_of: dt.date, precedence: tuple[str, ...] = DEFAULT_PRECEDENCE) -> pd.DataFrame:
+        """The evidence rows (`in_evidence`) of a panel, memoised and shared: treat as read-only."""
+        key = (as_of, tuple(precedence))
+        if key not in self._evidence:
+            frame = self._frame(as_of, precedence)
+            self._evidence[key] = frame[frame["in_evidence"].astype(bool)].reset_index(drop=True)
+        return self._evidence[key]
+
+    def frozen_frame(self) -> pd.DataFrame:
+        """What `frozen_frame(paths)` returns, from this source's read of the files."""
+        frozen = [model for model in self.models if model.cohort == "frozen"]
+        return assemble_grouped(frozen, self._grouped_papers, dt.date.max, ("paper",))

@@ -17,7 +17,13 @@ from typing import Any
 import pandas as pd
 
 from tracker.evaluators import EVALUATORS, FAIL, PASS, Assessment
-from tracker.panel import ALTERNATIVE_PRECEDENCES, DEFAULT_PRECEDENCE, all_observations, assemble
+from tracker.panel import (
+    ALTERNATIVE_PRECEDENCES,
+    DEFAULT_PRECEDENCE,
+    PanelSource,
+    assemble_grouped,
+    group_usable,
+)
 from tracker.paths import Paths
 from tracker.records import Event, Observation, format_instant
 from tracker.specs import PredictionSpec, load_specs
@@ -89,6 +95,7 @@ class PanelCache:
     def __init__(self, paths: Paths, observations: list[Observation]):
         self.paths = paths
         self.observations = observations
+        self.grouped = group_usable(observations)
         self.models = read_models(paths.models)
         self.frames: dict[tuple[dt.date, tuple[str, ...]], pd.DataFrame] = {}
 
@@ -96,7 +103,7 @@ class PanelCache:
         """The evidence rows of the panel known on `day` under one source precedence."""
         key = (day, precedence)
         if key not in self.frames:
-            frame = assemble(self.models, self.observations, day, precedence)
+            frame = assemble_grouped(self.models, self.grouped, day, precedence)
             self.frames[key] = frame[frame["in_evidence"].astype(bool)].reset_index(drop=True)
         return self.frames[key]
 
@@ -106,7 +113,18 @@ def assess(spec: PredictionSpec, frame: pd.DataFrame, day: dt.date) -> Assessmen
     return EVALUATORS[spec.evaluator](frame, spec.parameters, day)
 
 
-def evaluate(spec: PredictionSpec, panels: PanelCache, as_of: dt.date) -> Verdict:
+class SourcePanels:
+    """A `PanelSource`'s evidence panels behind PanelCache's `get`: shared by a whole run."""
+
+    def __init__(self, source: PanelSource):
+        self.source = source
+
+    def get(self, day: dt.date, precedence: tuple[str, ...]) -> pd.DataFrame:
+        """The evidence rows of the panel known on `day` under one source precedence."""
+        return self.source.evidence(day, precedence)
+
+
+def evaluate(spec: PredictionSpec, panels: PanelCache | SourcePanels, as_of: dt.date) -> Verdict:
     """One prediction as of a day, under the default precedence and each alternative."""
     day = snapshot_day(spec, as_of)
     due = as_of >= spec.deadline_day()
@@ -137,10 +155,11 @@ def decision_time(spec: PredictionSpec, assessment: Assessment, due: bool) -> st
     return format_instant(dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC))
 
 
-def evaluate_all(paths: Paths, as_of: dt.date) -> list[Verdict]:
+def evaluate_all(paths: Paths, as_of: dt.date, source: PanelSource | None = None) -> list[Verdict]:
     """Every prediction as of `as_of`, from data/ alone; writes nothing. Recorded finality
-    (data/verdicts.json) is applied for verdicts decided on or before `as_of`."""
-    panels = PanelCache(paths, all_observations(paths))
+    (data/verdicts.json) is applied for verdicts decided on or before `as_of`. A `source`
+    shares its panels with the rest of the run (see tracker.panel.PanelSource)."""
+    panels = SourcePanels(source or PanelSource(paths))
     recorded = read_state(paths).get("predictions", {})
     return [apply_finality(evaluate(spec, panels, as_of), recorded.get(spec.id)) for spec in load_specs(paths)]
 
@@ -202,13 +221,13 @@ def amendment_events(verdicts: list[Verdict], now: dt.datetime) -> list[Event]:
             for v in verdicts for a in v.spec.amendments if a.date <= v.as_of.isoformat()]
 
 
-def check(paths: Paths, as_of: dt.date, now: dt.datetime) -> list[Verdict]:
+def check(paths: Paths, as_of: dt.date, now: dt.datetime, source: PanelSource | None = None) -> list[Verdict]:
     """Evaluate, record the state in data/verdicts.json and append the ledger events.
 
     A replay of a day before the recorded one evaluates but records nothing: the record only
     moves forward in time.
     """
-    verdicts = evaluate_all(paths, as_of)
+    verdicts = evaluate_all(paths, as_of, source)
     old = read_state(paths)
     if old.get("as_of", "") > as_of.isoformat():
         return verdicts

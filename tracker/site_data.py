@@ -20,7 +20,7 @@ from scipy import stats
 
 from tracker import coupling, predictions
 from tracker.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE, ISO_GPQA_SWE, ISO_IFEVAL_GPQA, h_field
-from tracker.panel import DEFAULT_PRECEDENCE, all_observations, build_panel, frozen_frame
+from tracker.panel import DEFAULT_PRECEDENCE, PanelSource, build_panel, frozen_frame
 from tracker.paths import Paths
 from tracker.phase import AT_TOLERANCE_PP, gpqa_c, ifeval_c, side
 from tracker.records import Event, QuarantineEntry
@@ -93,13 +93,13 @@ def history_point(spec: Any, frame: Any, day: dt.date, snapshot: dt.date) -> dic
     return plain({"day": day.isoformat(), "status": status, "provisional": provisional, "evidence": evidence})
 
 
-def verdict_history(paths: Paths, as_of: dt.date) -> dict[str, list[dict]]:
+def verdict_history(paths: Paths, as_of: dt.date, source: PanelSource | None = None) -> dict[str, list[dict]]:
     """Each prediction evaluated on every history day: {id: [{day, status, provisional, evidence}]}.
 
     Only the default source order is evaluated (the plot shows the verdict's own evidence),
     and each day's panel is built once for all seven, which keeps the build fast.
     """
-    specs, panels = predictions.load_specs(paths), predictions.PanelCache(paths, all_observations(paths))
+    specs, panels = predictions.load_specs(paths), predictions.SourcePanels(source or PanelSource(paths))
     out: dict[str, list[dict]] = {spec.id: [] for spec in specs}
     for day in history_days(HISTORY_START, as_of):
         for spec in specs:
@@ -165,28 +165,33 @@ def phase_diagnosis(fit: coupling.Fit, swe: float, gpqa: float, ifeval: float | 
     return result
 
 
-def panel_records(paths: Paths, as_of: dt.date) -> list[dict]:
+def panel_records(paths: Paths, as_of: dt.date, source: PanelSource | None = None) -> list[dict]:
     """The panel as of `as_of`, one plain dict per release, with its h-field where it has one."""
-    frame = coupling.add_h(build_panel(paths, as_of))
+    frame = coupling.add_h(build_panel(paths, as_of, source=source))
     return [plain(row) for row in frame.to_dict(orient="records")]
 
 
-def collect(paths: Paths, as_of: dt.date) -> SiteData:
+def collect(paths: Paths, as_of: dt.date, source: PanelSource | None = None,
+            verdicts: list[predictions.Verdict] | None = None, current: dict | None = None) -> SiteData:
     """Read data/ and compute everything the site shows, as of `as_of`.
 
     Ledger events, quarantined records and steering results dated after `as_of` are left out,
-    so a replay of a past day shows that day's site.
+    so a replay of a past day shows that day's site. A run that has just computed the verdicts
+    (`predictions.check`) and the current statistics (`coupling.current_stats`) for `as_of`
+    passes them in, with its `source` of panels, instead of having them computed again.
     """
     day = as_of.isoformat()
-    verdicts = [plain(v.to_json()) for v in predictions.evaluate_all(paths, as_of)]
+    source = source or PanelSource(paths)
+    verdicts = predictions.evaluate_all(paths, as_of, source) if verdicts is None else verdicts
+    current = coupling.current_stats(paths, as_of, source) if current is None else current
     return SiteData(
         as_of=as_of,
         built_at=f"{as_of.isoformat()}T23:59:59Z",
-        verdicts=verdicts,
-        history=verdict_history(paths, as_of),
+        verdicts=[plain(v.to_json()) for v in verdicts],
+        history=verdict_history(paths, as_of, source),
         frozen=plain(coupling.frozen_stats(paths)),
-        current=plain(coupling.current_stats(paths, as_of)),
-        panel=panel_records(paths, as_of),
+        current=plain(current),
+        panel=panel_records(paths, as_of, source),
         events=[e for e in read_events(paths.ledger) if e.at[:10] <= day],
         sources=read_json(paths.data / "sources.json", {}),
         quarantine=[q for q in read_quarantine(paths.quarantine) if q.quarantined_at[:10] <= day],

@@ -22,7 +22,9 @@ from typing import Any
 import jinja2
 
 from tracker import plots
+from tracker.panel import PanelSource
 from tracker.paths import Paths
+from tracker.predictions import Verdict
 from tracker.records import BENCHMARK_LABELS, BENCHMARKS, parse_instant
 from tracker.site_data import SiteData, collect
 from tracker.site_feeds import (
@@ -258,6 +260,12 @@ def build_from_data(data: SiteData, templates: Path, out_dir: Path, base_url: st
                        files=tuple(written))
 
 
-def build_site(paths: Paths, as_of, out_dir: Path, base_url: str = "") -> BuildReport:
-    """Build the whole site from data/ as of `as_of` into `out_dir` (see the module docstring)."""
-    return build_from_data(collect(paths, as_of), paths.site_templates, out_dir, base_url)
+def build_site(paths: Paths, as_of, out_dir: Path, base_url: str = "", *, source: PanelSource | None = None,
+               verdicts: list[Verdict] | None = None, current: dict | None = None) -> BuildReport:
+    """Build the whole site from data/ as of `as_of` into `out_dir` (see the module docstring).
+
+    A run passes the panels `source`, verdicts and current statistics it has just computed
+    (see tracker.site_data.collect); without them the build computes its own.
+    """
+    data = collect(paths, as_of, source=source, verdicts=verdicts, current=current)
+    return build_from_data(data, paths.site_templates, out_dir, base_url)
