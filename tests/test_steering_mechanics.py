@@ -99,6 +99,7 @@ def test_zero_vector_scores_bit_identical_to_no_hook(lm, tok, questions):
     assert np.array_equal(hooked, not_installed)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prompt_format", ["zero_shot", "qa_primer_6shot"])
 @pytest.mark.parametrize("share_prefix", [True, False])
 def test_batched_scoring_equals_one_at_a_time(lm, tok, questions, prompt_format, share_prefix):
@@ -177,6 +178,7 @@ def test_neutral_kl_is_zero_for_a_zero_vector_and_positive_otherwise(lm, tok):
     assert pushed.kl > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", ["llama", "gpt2", "gpt_neox", "qwen2", "opt"])
 def test_other_architectures_hook_and_score_exactly(tok, questions, arch):
     lm = tiny_lm(tok, arch)

@@ -20,6 +20,7 @@ from tracker.steering.result import validate  # noqa: E402
 from tracker.steering.runner import evaluate  # noqa: E402
 from tracker.store import read_events  # noqa: E402
 
+pytestmark = pytest.mark.slow  # whole protocol runs on a tiny model: 5-15 s each on 2 cores
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 # kappa large: every grid value is eligible, so alpha is chosen by scoring the fit fold
 SMALL = ProtocolConfig(n_questions=16, k_random=2, alpha_grid=(0.5, 1.0), kappa=10.0, neutral_max_tokens=48,
