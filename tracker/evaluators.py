@@ -50,6 +50,19 @@ def evidence_row(row: Any, columns: list[str], **extra: Any) -> dict[str, Any]:
     return out
 
 
+def evidence_rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """`evidence_row` for every row of a frame, read column by column: the correlation
+    predictions list every scored model, and a pandas row object per model was their main cost."""
+    data: dict[str, list[Any]] = {name: frame[name].tolist() for name in ("model_id", "model", "lab", "release_date")}
+    for column in columns:
+        data[column] = [None if pd.isna(value) else float(value) for value in frame[column].tolist()]
+        data[f"{column}_source"] = frame[f"{column}_source"].tolist()
+        data[f"{column}_url"] = frame[f"{column}_url"].tolist()
+        data[f"{column}_known"] = [known.isoformat() if known else None for known in frame[f"{column}_known"].tolist()]
+    keys = list(data)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*data.values(), strict=True)]
+
+
 def rank(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """Rows with `column`, best first; ties by earlier release, then name (G9)."""
     scored = frame.dropna(subset=[column]).copy()
@@ -74,7 +87,7 @@ def top_k_spread(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
         ranked = ranked.dropna(subset=[second]).reset_index(drop=True)
     if len(ranked) < k:
         return Assessment(NEITHER, f"only {len(ranked)} models with {SHORT[first]}; needs {k}",
-                          {"n": len(ranked), "k": k, "rows": [evidence_row(r, [first, second]) for r in ranked.itertuples()]},
+                          {"n": len(ranked), "k": k, "rows": evidence_rows(ranked, [first, second])},
                           insufficient=True)
     top = ranked.head(k)
     rank_spread = float(top[first].iloc[0] - top[first].iloc[k - 1])
@@ -89,7 +102,7 @@ def top_k_spread(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
                 "second_n": int(len(seconds)), "threshold_pass": p["pass_rank_spread_below"],
                 "threshold_fail": p["fail_rank_spread_above"], "margin_to_pass": rank_spread - p["pass_rank_spread_below"],
                 "margin_to_fail": p["fail_rank_spread_above"] - rank_spread,
-                "rows": [evidence_row(r, [first, second], rank=i + 1) for i, r in enumerate(top.itertuples())]}
+                "rows": [{**row, "rank": i + 1} for i, row in enumerate(evidence_rows(top, [first, second]))]}
     return Assessment(outcome, summary, evidence)
 
 
@@ -145,7 +158,7 @@ def correlation(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
     summary = f"r({SHORT[x]}, {SHORT[y]}) = {r_text} on n = {n}; {_correlation_criteria(p)}"
     evidence: dict[str, Any] = {"n": n, "r": r, "p": None if r is None or n < 3 else float(stats.pearsonr(both[x], both[y])[1]),
                                 "threshold_n": p["min_n_pass"], "diagnostics": correlation_diagnostics(both, p),
-                                "rows": [evidence_row(row, [x, y]) for row in both.itertuples()]}
+                                "rows": evidence_rows(both, [x, y])}
     if "baseline_r" in p and r is not None:
         evidence["delta_r_vs_baseline"] = r - p["baseline_r"]
     return Assessment(outcome, summary, evidence, insufficient=n < p["min_n_pass"])
