@@ -9,6 +9,7 @@ byte-for-byte identical.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -56,10 +57,36 @@ def scrape(ctx: RunContext) -> StepResult:
     return StepResult(WARNING if failed else OK, scrape_line(report, failed), {"scrape": report, "failed_sources": failed})
 
 
-def stats(ctx: RunContext) -> StepResult:
+class RunShare:
+    """What a run's steps hand on to later ones: one panel source (tracker.panel.PanelSource)
+    read after the scrape for the stats, the check and the site, and the current statistics
+    and verdicts the site would otherwise compute again. Bound to one run's context: a step
+    of another run (a daemon's next tick) starts afresh, so nothing stale carries over."""
+
+    def __init__(self) -> None:
+        self._ctx: RunContext | None = None
+        self._values: dict[str, Any] = {}
+
+    def of(self, ctx: RunContext) -> dict[str, Any]:
+        """The values shared within the run of `ctx` (empty for a new run)."""
+        if self._ctx is not ctx:
+            self._ctx, self._values = ctx, {}
+        return self._values
+
+    def source(self, ctx: RunContext) -> Any:
+        """The run's panel source, created on first use."""
+        values = self.of(ctx)
+        if "source" not in values:
+            values["source"] = need("tracker.panel").PanelSource(ctx.paths)
+        return values["source"]
+
+
+def stats(ctx: RunContext, share: RunShare | None = None) -> StepResult:
     """Recompute the coupling and the h-fields on the panel known by the run's day."""
     coupling = need("tracker.coupling")
-    result = coupling.current_stats(ctx.paths, ctx.as_of)
+    share = share or RunShare()
+    result = coupling.current_stats(ctx.paths, ctx.as_of, share.source(ctx))
+    share.of(ctx)["current"] = result
     keys = ("n", "slope", "intercept", "r", "p", "pi_halfwidth", "lolo_mae")
     line = f"current panel: n = {result['n']}, r = {result['r']:+.3f}, GPQA = {result['slope']:.3f}*SWE + " \
            f"{result['intercept']:.1f}"
@@ -73,10 +100,13 @@ def verdict_row(verdict: Any) -> dict[str, Any]:
             "summary": data.get("evidence", {}).get("summary", "")}
 
 
-def check(ctx: RunContext) -> StepResult:
+def check(ctx: RunContext, share: RunShare | None = None) -> StepResult:
     """Evaluate the seven predictions, record the state and the ledger events."""
     predictions = need("tracker.predictions")
-    rows = [verdict_row(v) for v in predictions.check(ctx.paths, ctx.as_of, ctx.now)]
+    share = share or RunShare()
+    verdicts = predictions.check(ctx.paths, ctx.as_of, ctx.now, share.source(ctx))
+    share.of(ctx)["verdicts"] = verdicts
+    rows = [verdict_row(v) for v in verdicts]
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
@@ -150,15 +180,20 @@ def steering(ctx: RunContext) -> StepResult:
     return StepResult(WARNING if failed else OK, line, {"steering": {"planned": planned, "failed": failed}})
 
 
-def site(ctx: RunContext) -> StepResult:
+def site(ctx: RunContext, share: RunShare | None = None) -> StepResult:
     """Build the static site from data/ into the run's output folder, unless the folder
-    already holds the build of exactly these inputs (tracker.sitecache)."""
+    already holds the build of exactly these inputs (tracker.sitecache). The verdicts and
+    statistics of this run's check and stats steps are reused (the check has recorded its
+    verdicts, so the site would compute the same ones again)."""
     sitecache = need("tracker.sitecache")
     digest = sitecache.inputs_digest(ctx.paths, ctx.as_of)
     index = ctx.out_dir.resolve() / "index.html"
     if sitecache.is_current(ctx.out_dir, digest):
         return StepResult(OK, f"unchanged: {ctx.out_dir} already holds the build of these inputs", {"site": str(index)})
-    report = need("tracker.sitegen").build_site(ctx.paths, ctx.as_of, ctx.out_dir)
+    share = share or RunShare()
+    shared = share.of(ctx)
+    report = need("tracker.sitegen").build_site(ctx.paths, ctx.as_of, ctx.out_dir, source=share.source(ctx),
+                                                verdicts=shared.get("verdicts"), current=shared.get("current"))
     sitecache.record(ctx.out_dir, digest)
     return StepResult(OK, f"{len(report.pages)} pages, {len(report.files)} files in {report.out_dir}",
                       {"site": str(report.index)})
@@ -166,11 +201,12 @@ def site(ctx: RunContext) -> StepResult:
 
 def default_steps(clients: ClientsFactory | None = None) -> list[Step]:
     """The run as `tracker run` and the daemon do it."""
+    share = RunShare()
     return [
         Step("scrape", scrape),
-        Step("stats", stats),
-        Step("check", check),
+        Step("stats", functools.partial(stats, share=share)),
+        Step("check", functools.partial(check, share=share)),
         Step("alerts", alerts(clients)),
         Step("steering", steering, optional=True),
-        Step("site", site),
+        Step("site", functools.partial(site, share=share)),
     ]
