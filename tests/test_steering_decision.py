@@ -122,3 +122,10 @@ def test_validate_checks_derived_numbers():
 
 def test_validate_rejects_non_objects():
     assert validate([1, 2]) == ["result: must be a JSON object"]
+
+
+def test_batch_tolerance_follows_the_dtype_the_check_ran_in():
+    in_fp32 = make_result(checks={"batch_equivalence_max_abs": 0.01, "batch_equivalence_dtype": "float32"})
+    assert decide(in_fp32).verdict == "ERROR"  # a bf16 run whose check ran in fp32 gets the fp32 bound
+    in_bf16 = make_result(checks={"batch_equivalence_max_abs": 0.01, "batch_equivalence_dtype": "bfloat16"})
+    assert decide(in_bf16).verdict == "PASS"

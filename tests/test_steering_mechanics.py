@@ -197,3 +197,16 @@ def test_a_model_without_decoder_blocks_is_refused():
     with pytest.raises(ModelLoadError, match="cannot be hooked") as caught:
         decoder_layers(torch.nn.Linear(2, 2))
     assert caught.value.kind == "unsupported"
+
+
+def test_batching_check_runs_in_fp32_and_leaves_a_bf16_model_unchanged(tok):
+    from tracker.steering.model_io import float32_parameters
+
+    lm = tiny_lm(tok)
+    lm.model.to(torch.bfloat16)
+    lm.dtype = torch.bfloat16
+    before = {name: p.detach().clone() for name, p in lm.model.named_parameters()}
+    with float32_parameters(lm) as dtype:
+        assert dtype == "float32" and all(p.dtype == torch.float32 for p in lm.model.parameters())
+    for name, p in lm.model.named_parameters():
+        assert p.dtype == torch.bfloat16 and torch.equal(p, before[name])

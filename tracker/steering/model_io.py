@@ -12,6 +12,8 @@ import hashlib
 import importlib.util
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -320,3 +322,30 @@ def wrap_model(model: Any, tokenizer: Any, device: str, *, source: str, model_id
         info["note"] = note
     return LoadedModel(model=model, tokenizer=tokenizer, layers=layers, device=device,
                        dtype=next(model.parameters()).dtype, info=info)
+
+
+@contextmanager
+def float32_parameters(lm: LoadedModel) -> Iterator[str]:
+    """The model's parameters in fp32 for the duration, if memory allows; yields the dtype used.
+
+    bf16 -> fp32 -> bf16 is exact, so the model is unchanged afterwards. Buffers (e.g. rotary
+    frequencies) are left as they are. Used for the batching check: in bf16, two correct
+    implementations differ by rounding that depends on kernel shapes; in fp32 only a real
+    difference (padding, positions, masks) shows."""
+    import torch
+
+    original = lm.dtype
+    params = [p for p in lm.model.parameters() if p.dtype != torch.float32]
+    extra = sum(p.numel() for p in params) * 2
+    if not params or extra * 1.2 + 2**30 > available_memory(lm.device):
+        yield dtype_name(original)
+        return
+    try:
+        for p in params:
+            p.data = p.data.float()
+        yield "float32"
+    finally:
+        for p in params:
+            p.data = p.data.to(original)
+        if lm.device.startswith("cuda"):
+            torch.cuda.empty_cache()

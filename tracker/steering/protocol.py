@@ -20,6 +20,7 @@ from tracker.steering import direction as direction_mod
 from tracker.steering import mc, stats
 from tracker.steering.data import Dataset, Question, statement_for, stratified_folds, subsample
 from tracker.steering.hooks import hook_checks, steering_hook
+from tracker.steering.model_io import float32_parameters
 from tracker.steering.paper import PAPER_FALSE, PAPER_STRENGTH, PAPER_TRUE
 from tracker.steering.scoring import Request, Scorer, TokenCount
 from tracker.steering.side_effects import neutral_windows, side_effects
@@ -118,7 +119,8 @@ class Protocol:
         with steering_hook(self.lm.layers[self.layer]) as steering:
             scorer = self._scorer(steering)
             paper = self._paper_vector()
-            checks["batch_equivalence_max_abs"] = self._batch_equivalence(scorer, paper)
+            checks["batch_equivalence_max_abs"], checks["batch_equivalence_dtype"] = \
+                self._batch_equivalence(scorer, paper)
             folds = [self._fold(scorer, steering, fit=self.folds[f], held_out=self.folds[1 - f], paper=paper,
                                 label=f"fold {f + 1}/2") for f in (0, 1)]
         return self._summarise(checks, folds)
@@ -129,20 +131,23 @@ class Protocol:
         self.timer.add("direction_s", t)
         return (PAPER_STRENGTH * d.unit).to(self.lm.device)
 
-    def _batch_equivalence(self, scorer: Scorer, paper: Any, n: int = 32) -> float:
+    def _batch_equivalence(self, scorer: Scorer, paper: Any, n: int = 32) -> tuple[float, str]:
         """Max |difference| of summed log-probs, production path vs one at a time, on n sequences
-        (half un-steered, half steered, so the position rule is checked too)."""
+        (half un-steered, half steered, so the position rule is checked too), computed in fp32
+        when memory allows (see float32_parameters); returns it with the dtype it was computed in."""
         import torch
 
         pairs = [(self.encoder.prompt(q), self.encoder.option(o)) for q in self.questions for o in q.mc1_options]
         requests = [Request(p, c, k % 2) for k, (p, c) in enumerate(pairs[:n])]
-        vectors = torch.stack([torch.zeros_like(paper), paper])
         t = time.perf_counter()
-        batched = Scorer(self.lm, scorer.steering, batch_size=self.config.batch_size,
-                         batch_tokens=self.config.batch_tokens, share_prefix=self.config.share_prefix).score(requests, vectors)
-        single = Scorer(self.lm, scorer.steering, batch_size=1, share_prefix=False).score(requests, vectors)
+        with float32_parameters(self.lm) as dtype:
+            vectors = torch.stack([torch.zeros_like(paper), paper])
+            batched = Scorer(self.lm, scorer.steering, batch_size=self.config.batch_size,
+                             batch_tokens=self.config.batch_tokens, share_prefix=self.config.share_prefix
+                             ).score(requests, vectors)
+            single = Scorer(self.lm, scorer.steering, batch_size=1, share_prefix=False).score(requests, vectors)
         self.timer.add("checks_s", t)
-        return float(np.abs(batched - single).max())
+        return float(np.abs(batched - single).max()), dtype
 
     def _fold(self, scorer: Scorer, steering: Any, fit: tuple[Question, ...], held_out: tuple[Question, ...],
               paper: Any, label: str) -> FoldResult:

@@ -40,10 +40,11 @@ def _error_reasons(result: dict) -> list[str]:
         reasons.append("hook check: logits changed with a zero vector")
     if not checks["hook_removed"]:
         reasons.append("hook check: logits not restored after removing the hook")
-    tolerance = BATCH_TOLERANCE.get(run["dtype"], 5e-2)
+    dtype = checks.get("batch_equivalence_dtype") or run["dtype"]  # the check may run in fp32
+    tolerance = BATCH_TOLERANCE.get(dtype, 5e-2)
     if not checks["batch_equivalence_max_abs"] <= tolerance:
         reasons.append(f"batched scoring differs from one-at-a-time by {checks['batch_equivalence_max_abs']:.3g} "
-                       f"> {tolerance:g} ({run['dtype']})")
+                       f"> {tolerance:g} ({dtype})")
     if result["data"]["n"] < MIN_N:
         reasons.append(f"N = {result['data']['n']} < {MIN_N} questions: too few to decide")
     if result["controls"]["k"] < MIN_K:
@@ -234,6 +235,8 @@ def _arithmetic_problems(result: dict) -> list[str]:
         problems.append("effect.mcnemar: b + c exceeds data.n")
     if not (len(ctl["seeds"]) == len(ctl["delta_random"]) == ctl["k"]):
         problems.append("controls: k, seeds and delta_random must agree in length")
+    if result["checks"].get("batch_equivalence_dtype", "float32") not in BATCH_TOLERANCE:
+        problems.append(f"checks.batch_equivalence_dtype: must be one of {', '.join(BATCH_TOLERANCE)}")
     if not result["intervention"]["layer"] < result["model"]["num_layers"]:
         problems.append("intervention.layer: must be below model.num_layers")
     return problems
