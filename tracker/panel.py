@@ -74,22 +74,22 @@ def choose(observations: Iterable[Observation], precedence: tuple[str, ...]) -> 
     return None
 
 
-def _model_row(model: Model) -> dict[str, object]:
+def _model_row(model: Model, release_day: dt.date | None) -> dict[str, object]:
     return {
         "model_id": model.model_id, "model": model.name, "lab": model.lab,
-        "release_date": model.release_date, "release_day": model.release_day(),
+        "release_date": model.release_date, "release_day": release_day,
         "cohort": model.cohort, "core": model.core, "frontier": model.frontier,
         "open_weights": model.open_weights, "hf_repo": model.hf_repo,
         "in_evidence": model.frontier and model.cohort in EVIDENCE_COHORTS,
     }
 
 
-def _score_cells(chosen: Observation | None, benchmark: str) -> dict[str, object]:
+def _score_cells(chosen: Observation | None, benchmark: str, known: dt.date | None = None) -> dict[str, object]:
     if chosen is None:
         return {benchmark: float("nan"), f"{benchmark}_source": "", f"{benchmark}_url": "",
                 f"{benchmark}_known": None, f"{benchmark}_variant": ""}
     return {benchmark: chosen.score, f"{benchmark}_source": chosen.source,
-            f"{benchmark}_url": chosen.source_url, f"{benchmark}_known": chosen.known_on(),
+            f"{benchmark}_url": chosen.source_url, f"{benchmark}_known": known or chosen.known_on(),
             f"{benchmark}_variant": chosen.variant}
 
 
@@ -106,7 +106,9 @@ def group_usable(observations: Iterable[Observation]) -> dict[tuple[str, str], l
 def _chosen_cells(known: list[tuple[dt.date, Observation]], as_of: dt.date, precedence: tuple[str, ...],
                   benchmark: str) -> dict[str, object]:
     usable_now = [obs for day, obs in known if day <= as_of]
-    return _score_cells(choose(usable_now, precedence) if usable_now else None, benchmark)
+    chosen = choose(usable_now, precedence) if usable_now else None
+    known_day = next((day for day, obs in known if obs is chosen), None)
+    return _score_cells(chosen, benchmark, known_day)
 
 
 def assemble_grouped(models: list[Model], grouped: dict[tuple[str, str], list[tuple[dt.date, Observation]]],
@@ -117,7 +119,7 @@ def assemble_grouped(models: list[Model], grouped: dict[tuple[str, str], list[tu
         day = model.release_day()
         if day is not None and day > as_of:
             continue
-        row = _model_row(model)
+        row = _model_row(model, day)
         for benchmark in BENCHMARKS:
             row.update(_chosen_cells(grouped.get((model.model_id, benchmark), []), as_of, precedence, benchmark))
         if day is None and not any(pd.notna(row[b]) for b in BENCHMARKS):
