@@ -102,15 +102,29 @@ def grow(root: Path, n_models: int) -> None:
 
 
 def stages(root: Path) -> dict[str, Callable[[], object]]:
-    from tracker import coupling, predictions, sitegen
+    """The compute steps as a run does them (tracker.pipeline_steps): one panel source read
+    in the stats step and shared, the site reusing the check's verdicts and the statistics."""
+    from tracker import coupling, panel, predictions, sitegen
     from tracker.paths import Paths
 
     paths = Paths(root)
-    return {
-        "stats (current_stats)": lambda: coupling.current_stats(paths, AS_OF),
-        "check (predictions.check)": lambda: predictions.check(paths, AS_OF, NOW),
-        "site (build_site)": lambda: sitegen.build_site(paths, AS_OF, root / "_site"),
-    }
+    run: dict[str, object] = {}
+
+    def stats() -> object:
+        run.clear()
+        run["source"] = panel.PanelSource(paths)
+        run["current"] = coupling.current_stats(paths, AS_OF, run["source"])
+        return run["current"]
+
+    def check() -> object:
+        run["verdicts"] = predictions.check(paths, AS_OF, NOW, run["source"])
+        return run["verdicts"]
+
+    def site() -> object:
+        return sitegen.build_site(paths, AS_OF, root / "_site", source=run["source"],
+                                  verdicts=run["verdicts"], current=run["current"])
+
+    return {"stats (current_stats)": stats, "check (predictions.check)": check, "site (build_site)": site}
 
 
 def time_stages(root: Path) -> dict[str, float]:
