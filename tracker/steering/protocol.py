@@ -163,11 +163,7 @@ class Protocol:
         eligible = [a for a, fx in zip(self.config.alpha_grid, grid_fx, strict=True) if fx.kl <= self.config.kappa]
         alpha, fit_acc = self._select_alpha(scorer, fit, eligible, d.r * unit, label)
         vector = alpha * d.r * unit
-        table = torch.stack([torch.zeros_like(vector), vector, -vector, paper,
-                             *[self._random_unit(seed) * vector.norm() for seed in self.random_seeds]])
-        conditions = [mc.Condition("base", 0, "all"), mc.Condition("steer", 1, "all"),
-                      mc.Condition("neg", 2, "all"), mc.Condition("paper", 3)]
-        conditions += [mc.Condition(f"random_{j}", 4 + j) for j in range(len(self.random_seeds))]
+        table, conditions = self._held_out_conditions(vector, paper)
         fx = self._side_effects(steering, table[2:])
         metrics = self._score(scorer, held_out, conditions, table, f"{label} held-out scoring, {len(conditions)} conditions")
         chosen = self.config.alpha_grid.index(alpha)
@@ -179,6 +175,18 @@ class Protocol:
             kl={"steer": grid_fx[chosen].kl, **{n: f.kl for n, f in zip(names, fx, strict=True)}},
             ppl={"steer": grid_fx[chosen].ppl_ratio, **{n: f.ppl_ratio for n, f in zip(names, fx, strict=True)}},
             sweep={x: self._sweep_layer(dirs[x], alpha, held_out) for x in self.sweep_layers()})
+
+    def _held_out_conditions(self, vector: Any, paper: Any) -> tuple[Any, list[mc.Condition]]:
+        """§6: base (a zero vector: the hook adds exact zeros), steer, neg, paper, K random
+        directions of the steering vector's norm; rows of one vectors table."""
+        import torch
+
+        table = torch.stack([torch.zeros_like(vector), vector, -vector, paper,
+                             *[self._random_unit(seed) * vector.norm() for seed in self.random_seeds]])
+        conditions = [mc.Condition("base", 0, "all"), mc.Condition("steer", 1, "all"),
+                      mc.Condition("neg", 2, "all"), mc.Condition("paper", 3)]
+        conditions += [mc.Condition(f"random_{j}", 4 + j) for j in range(len(self.random_seeds))]
+        return table, conditions
 
     def _random_unit(self, seed: int) -> Any:
         import torch
