@@ -143,35 +143,20 @@ def panel_columns() -> list[str]:
     return base
 
 
-def all_observations(paths: Paths) -> list[Observation]:
-    """The papers' values plus every stored observation (scrapers and vendor reports)."""
-    return paper_observations(paths) + read_observations(paths.scores)
-
-
 def build_panel(paths: Paths, as_of: dt.date, precedence: tuple[str, ...] = DEFAULT_PRECEDENCE,
-                observations: list[Observation] | None = None, source: PanelSource | None = None) -> pd.DataFrame:
+                source: PanelSource | None = None) -> pd.DataFrame:
     """One row per release known by `as_of` (see the module docstring).
 
     A papers-only panel (precedence ("paper",)) holds the papers' rows only: no other release
     can have a score in it, so it neither reads scores.csv nor walks the tracked releases.
-    With a `source` (and no `observations`) the panel comes from its one read of data/.
+    With a `source` the panel comes from its one read of data/.
     """
-    if source is not None and observations is None:
-        return source.panel(as_of, precedence)
-    models = read_models(paths.models)
-    if set(precedence) == {"paper"}:
-        observations = paper_observations(paths) if observations is None else observations
-        papers = {o.model_id for o in observations if o.source == "paper"}
-        models = [m for m in models if m.model_id in papers]
-    elif observations is None:
-        observations = all_observations(paths)
-    return assemble(models, observations, as_of, precedence)
+    return (source or PanelSource(paths)).panel(as_of, precedence)
 
 
 def frozen_frame(paths: Paths) -> pd.DataFrame:
     """The 34 frozen rows with the papers' values, whatever the date."""
-    frozen = [model for model in read_models(paths.models) if model.cohort == "frozen"]
-    return assemble(frozen, paper_observations(paths), dt.date.max, ("paper",))
+    return PanelSource(paths).frozen_frame()
 
 
 class PanelSource:
@@ -199,7 +184,7 @@ class PanelSource:
 
     @functools.cached_property
     def observations(self) -> list[Observation]:
-        """The papers' values plus every stored observation (as `all_observations`)."""
+        """The papers' values plus every stored observation (scrapers and vendor reports)."""
         return self.papers + read_observations(self.paths.scores)
 
     @functools.cached_property

@@ -21,13 +21,11 @@ from tracker.panel import (
     ALTERNATIVE_PRECEDENCES,
     DEFAULT_PRECEDENCE,
     PanelSource,
-    assemble_grouped,
-    group_usable,
 )
 from tracker.paths import Paths
-from tracker.records import Event, Observation, format_instant
+from tracker.records import Event, format_instant
 from tracker.specs import PredictionSpec, load_specs
-from tracker.store import append_events, atomic_write_text, make_event_id, read_models
+from tracker.store import append_events, atomic_write_text, make_event_id
 
 PENDING, PASSED, FAILED, INCONCLUSIVE = "pending", "passed", "failed", "inconclusive"
 FINAL = (PASSED, FAILED, INCONCLUSIVE)
@@ -88,50 +86,19 @@ def snapshot_day(spec: PredictionSpec, as_of: dt.date) -> dt.date:
     return min(as_of, spec.deadline_day())
 
 
-class PanelCache:
-    """Evidence panels by (day, precedence), built once per evaluation: the seven predictions
-    share most of them, and building a panel is the costly step."""
-
-    def __init__(self, paths: Paths, observations: list[Observation]):
-        self.paths = paths
-        self.observations = observations
-        self.grouped = group_usable(observations)
-        self.models = read_models(paths.models)
-        self.frames: dict[tuple[dt.date, tuple[str, ...]], pd.DataFrame] = {}
-
-    def get(self, day: dt.date, precedence: tuple[str, ...]) -> pd.DataFrame:
-        """The evidence rows of the panel known on `day` under one source precedence."""
-        key = (day, precedence)
-        if key not in self.frames:
-            frame = assemble_grouped(self.models, self.grouped, day, precedence)
-            self.frames[key] = frame[frame["in_evidence"].astype(bool)].reset_index(drop=True)
-        return self.frames[key]
-
-
 def assess(spec: PredictionSpec, frame: pd.DataFrame, day: dt.date) -> Assessment:
     """Run the prediction's registered evaluator on one panel."""
     return EVALUATORS[spec.evaluator](frame, spec.parameters, day)
 
 
-class SourcePanels:
-    """A `PanelSource`'s evidence panels behind PanelCache's `get`: shared by a whole run."""
-
-    def __init__(self, source: PanelSource):
-        self.source = source
-
-    def get(self, day: dt.date, precedence: tuple[str, ...]) -> pd.DataFrame:
-        """The evidence rows of the panel known on `day` under one source precedence."""
-        return self.source.evidence(day, precedence)
-
-
-def evaluate(spec: PredictionSpec, panels: PanelCache | SourcePanels, as_of: dt.date) -> Verdict:
+def evaluate(spec: PredictionSpec, panels: PanelSource, as_of: dt.date) -> Verdict:
     """One prediction as of a day, under the default precedence and each alternative."""
     day = snapshot_day(spec, as_of)
     due = as_of >= spec.deadline_day()
     readings: dict[str, tuple[str, str | None]] = {}
     main: Assessment | None = None
     for name, precedence in ALTERNATIVE_PRECEDENCES.items():
-        assessment = assess(spec, panels.get(day, precedence), day)
+        assessment = assess(spec, panels.evidence(day, precedence), day)
         readings[name] = status_from(assessment, due)
         if precedence == DEFAULT_PRECEDENCE:
             main = assessment
@@ -159,7 +126,7 @@ def evaluate_all(paths: Paths, as_of: dt.date, source: PanelSource | None = None
     """Every prediction as of `as_of`, from data/ alone; writes nothing. Recorded finality
     (data/verdicts.json) is applied for verdicts decided on or before `as_of`. A `source`
     shares its panels with the rest of the run (see tracker.panel.PanelSource)."""
-    panels = SourcePanels(source or PanelSource(paths))
+    panels = source or PanelSource(paths)
     recorded = read_state(paths).get("predictions", {})
     return [apply_finality(evaluate(spec, panels, as_of), recorded.get(spec.id)) for spec in load_specs(paths)]
 

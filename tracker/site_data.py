@@ -99,12 +99,12 @@ def verdict_history(paths: Paths, as_of: dt.date, source: PanelSource | None = N
     Only the default source order is evaluated (the plot shows the verdict's own evidence),
     and each day's panel is built once for all seven, which keeps the build fast.
     """
-    specs, panels = predictions.load_specs(paths), predictions.SourcePanels(source or PanelSource(paths))
+    specs, panels = predictions.load_specs(paths), source or PanelSource(paths)
     out: dict[str, list[dict]] = {spec.id: [] for spec in specs}
     for day in history_days(HISTORY_START, as_of):
         for spec in specs:
             snapshot = predictions.snapshot_day(spec, day)
-            out[spec.id].append(history_point(spec, panels.get(snapshot, DEFAULT_PRECEDENCE), day, snapshot))
+            out[spec.id].append(history_point(spec, panels.evidence(snapshot, DEFAULT_PRECEDENCE), day, snapshot))
     return out
 
 
