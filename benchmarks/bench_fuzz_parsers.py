@@ -23,8 +23,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from scrapers import epoch, hf_hub, hle, swebench, vendor
-from scrapers.errors import ParseError
+from tracker.scrapers import epoch, hf_hub, hle, swebench, vendor
+from tracker.scrapers.errors import ParseError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 AT = "2026-01-01T00:00:00Z"

@@ -104,8 +104,11 @@ def grow(root: Path, n_models: int) -> None:
 def stages(root: Path) -> dict[str, Callable[[], object]]:
     """The compute steps as a run does them (tracker.pipeline_steps): one panel source read
     in the stats step and shared, the site reusing the check's verdicts and the statistics."""
-    from tracker import coupling, panel, predictions, sitegen
+    from tracker import panel
     from tracker.paths import Paths
+    from tracker.site import builder as sitegen
+    from tracker.stats import coupling
+    from tracker.verdicts import predictions
 
     paths = Paths(root)
     run: dict[str, object] = {}

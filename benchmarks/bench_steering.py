@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see tracker/cli_steer.py; read when torch loads
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see tracker/cli/steer.py; read when torch loads
 # dense bf16 tensor-core peaks (no sparsity), from the vendors' data sheets
 GPU_PEAK_BF16 = {"H100 80GB HBM3": 989e12, "H100 SXM": 989e12, "H100 PCIe": 756e12, "H100 NVL": 835e12,
                  "H200": 989e12, "A100": 312e12, "L40S": 362e12, "A10G": 70e12}

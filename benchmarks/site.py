@@ -15,9 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from tracker import site_data, sitegen
 from tracker.paths import Paths
 from tracker.records import Event, Model, Observation
+from tracker.site import builder as sitegen
+from tracker.site import data as site_data
 from tracker.store import append_events, make_event_id, read_models, write_models, write_observations
 
 REPO = Path(__file__).resolve().parent.parent

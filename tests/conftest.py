@@ -43,7 +43,7 @@ def site_collected(site_project: Paths):
     """Everything the site shows for `site_project` as of its test day (collected once)."""
     from site_support import AS_OF
 
-    from tracker.site_data import collect
+    from tracker.site.data import collect
 
     return collect(site_project, AS_OF)
 
@@ -51,7 +51,7 @@ def site_collected(site_project: Paths):
 @pytest.fixture(scope="session")
 def built_site(site_project: Paths, site_collected, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site of `site_project` as of its test day, built once per session."""
-    from tracker.sitegen import build_from_data
+    from tracker.site.builder import build_from_data
 
     out = tmp_path_factory.mktemp("site") / "_site"
     return build_from_data(site_collected, site_project.site_templates, out).out_dir

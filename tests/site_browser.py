@@ -36,7 +36,7 @@ def find_chromium() -> str | None:
 @contextmanager
 def serve(directory: Path):
     """Serve `directory` on 127.0.0.1 on a free port with the project's own handler; yield the base URL."""
-    from tracker.cli_site import make_server
+    from tracker.cli.site import make_server
 
     server = make_server(directory, 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from scraper_support import FIXTURES, fresh_root
 
-from scrapers import vendor
 from tracker.cli import main
+from tracker.scrapers import vendor
 from tracker.store import read_events, read_observations, read_quarantine
 
 HEADER = ",".join(vendor.FIELDS) + "\n"
@@ -101,7 +101,7 @@ def test_as_of_needs_offline_and_unknown_source_is_an_error(root: Path, capsys: 
 
 
 def test_as_of_replay_ignores_a_cache_from_later(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from scrapers import cache
+    from tracker.scrapers import cache
 
     cache.write(root / "data" / "cache" / "epoch", "benchmark_data.zip",
                 (FIXTURES / "epoch" / "2026-04-11" / "benchmark_data.zip").read_bytes(),

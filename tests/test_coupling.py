@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tracker import coupling
 from tracker.cli import main
-from tracker.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE, load_frozen_panel
 from tracker.panel import frozen_frame
 from tracker.paths import Paths
-from tracker.phase import gpqa_c, ifeval_c, side
+from tracker.stats import coupling
+from tracker.stats.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE, load_frozen_panel
+from tracker.stats.phase import gpqa_c, ifeval_c, side
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -94,7 +94,7 @@ def test_labs_are_normalised_to_panel_names() -> None:
 def _policy() -> FrontierPolicy:
     import pandas as pd
 
-    from tracker.frozen import load_frozen_panel
+    from tracker.stats.frozen import load_frozen_panel
 
     frame: pd.DataFrame = load_frozen_panel(FIXTURES.parent.parent / "data" / "frozen" / "panel.csv")
     return FrontierPolicy.from_panel(frame)

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from scraper_support import fixture, fresh_root
 
-from scrapers import epoch
-from scrapers.records import RawScore, RowProblem
-from scrapers.run import load_state, save_state
 from tracker.merge import MergePolicy, MergeState, decide, merge_batch
 from tracker.paths import Paths
 from tracker.records import ValidationError
+from tracker.scrapers import epoch
+from tracker.scrapers.records import RawScore, RowProblem
+from tracker.scrapers.run import load_state, save_state
 from tracker.store import read_events, read_observations, read_quarantine
 
 NOW = dt.datetime(2026, 4, 11, tzinfo=dt.UTC)

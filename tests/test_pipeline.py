@@ -242,7 +242,7 @@ def test_the_run_lock_waits_for_the_holder_to_finish(paths):
 
 
 def test_the_site_stamp_matches_only_the_same_inputs_and_intact_files(paths):
-    from tracker import sitecache
+    from tracker.site import cache as sitecache
 
     atomic_write_text(paths.scores, "model_id\n")
     day = dt.date(2026, 11, 20)

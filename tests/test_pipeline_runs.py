@@ -27,7 +27,7 @@ from pipeline_support import (
 )
 
 from tracker.paths import Paths
-from tracker.predictions import evaluate_all
+from tracker.verdicts.predictions import evaluate_all
 
 pytestmark = pytest.mark.slow
 

@@ -9,13 +9,13 @@ import json
 import pytest
 
 from tracker.cli import main
-from tracker.evaluators import FAIL, NEITHER, PASS, correlation, next_releases_h, top_k_spread
 from tracker.panel import assemble
 from tracker.paths import Paths
-from tracker.predictions import check, evaluate_all, read_state
 from tracker.records import Model, Observation
-from tracker.specs import load_specs
 from tracker.store import read_events, read_models, write_models, write_observations
+from tracker.verdicts.evaluators import FAIL, NEITHER, PASS, correlation, next_releases_h, top_k_spread
+from tracker.verdicts.predictions import check, evaluate_all, read_state
+from tracker.verdicts.specs import load_specs
 
 AS_OF = dt.date(2026, 11, 23)
 NOW = dt.datetime(2026, 11, 23, 23, 59, 59, tzinfo=dt.UTC)
@@ -179,7 +179,7 @@ def deepseek_frame(scores: dict[str, tuple[float | None, float | None]], release
 
 
 def gpqa_for(swe: float, h: float) -> float:
-    from tracker.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE
+    from tracker.stats.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE
 
     return round(FROZEN_SLOPE * swe + FROZEN_INTERCEPT + h, 1)
 

@@ -9,9 +9,9 @@ from collections import Counter
 import pytest
 from scraper_support import epoch_zip, fixture
 
-from scrapers import epoch, hle
-from scrapers.errors import ParseError
-from scrapers.records import RawScore, RowProblem
+from tracker.scrapers import epoch, hle
+from tracker.scrapers.errors import ParseError
+from tracker.scrapers.records import RawScore, RowProblem
 
 AT = "2026-04-11T00:00:00Z"
 

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scraper_support import epoch_zip, fixture, hub_model_objects, swebench_json
 
-from scrapers import epoch, hf_hub, hle, swebench, vendor
-from scrapers.errors import ParseError
+from tracker.scrapers import epoch, hf_hub, hle, swebench, vendor
+from tracker.scrapers.errors import ParseError
 
 AT = "2026-01-01T00:00:00Z"
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,9 +8,9 @@ import json
 import pytest
 from scraper_support import hub_model_objects
 
-from scrapers import hf_hub
-from scrapers.errors import ParseError
-from scrapers.records import HubModel, RowProblem
+from tracker.scrapers import hf_hub
+from tracker.scrapers.errors import ParseError
+from tracker.scrapers.records import HubModel, RowProblem
 
 AT = "2026-11-26T06:00:00Z"
 

@@ -12,12 +12,12 @@ import pytest
 from scraper_server import ScriptedServer, scripted_server
 from scraper_support import fresh_root, hub_model_objects
 
-from scrapers import hf_hub, scrape
-from scrapers.catalogue import read_catalogue
-from scrapers.config import HubConfig, ScrapeConfig
-from scrapers.http import HttpConfig
 from tracker.cli import main
 from tracker.paths import Paths
+from tracker.scrapers import hf_hub, scrape
+from tracker.scrapers.catalogue import read_catalogue
+from tracker.scrapers.config import HubConfig, ScrapeConfig
+from tracker.scrapers.http import HttpConfig
 from tracker.store import read_events
 
 DAY1 = dt.datetime(2026, 6, 1, 6, 0, tzinfo=dt.UTC)

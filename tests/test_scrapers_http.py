@@ -6,8 +6,8 @@ import httpx
 import pytest
 from scraper_server import scripted_server
 
-from scrapers.errors import FetchError
-from scrapers.http import Fetcher, HttpConfig, make_client, retry_after_seconds
+from tracker.scrapers.errors import FetchError
+from tracker.scrapers.http import Fetcher, HttpConfig, make_client, retry_after_seconds
 
 BODY = b"leaderboard bytes"
 

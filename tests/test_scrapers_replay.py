@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from scraper_support import FIXTURES, REPO, fresh_root
 
-from scrapers.replay import build_committed_data
 from tracker.paths import Paths
+from tracker.scrapers.replay import build_committed_data
 from tracker.store import read_events, read_models, read_observations
 
 

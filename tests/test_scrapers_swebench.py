@@ -7,9 +7,9 @@ import json
 import pytest
 from scraper_support import swebench_json
 
-from scrapers import swebench
-from scrapers.errors import ParseError
-from scrapers.records import RawScore, RowProblem
+from tracker.scrapers import swebench
+from tracker.scrapers.errors import ParseError
+from tracker.scrapers.records import RawScore, RowProblem
 
 AT = "2025-12-02T00:00:00Z"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scrapers import vendor
-from scrapers.records import RawScore, RowProblem
+from tracker.scrapers import vendor
+from tracker.scrapers.records import RawScore, RowProblem
 
 HEADER = ",".join(vendor.FIELDS) + "\n"
 AT = "2026-11-26T00:00:00Z"

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from site_browser import Browser, browser, find_chromium, serve
 
-from tracker import coupling
 from tracker.panel import frozen_frame
 from tracker.paths import Paths
-from tracker.site_data import phase_diagnosis
+from tracker.site.data import phase_diagnosis
+from tracker.stats import coupling
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = find_chromium()

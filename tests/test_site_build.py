@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from site_support import AS_OF, site_files
 
-from tracker import sitegen
 from tracker.cli import main
 from tracker.paths import Paths
+from tracker.site import builder as sitegen
 
 PAGES = {"index.html", "coupling.html", "phase.html", "models.html", "steering.html", "sources.html",
          "events.html", "about.html"} | {f"predictions/P{i}.html" for i in range(1, 8)}

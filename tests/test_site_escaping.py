@@ -12,9 +12,10 @@ from pathlib import Path
 
 from site_support import JS_URL, SCRIPT, site_files
 
-from tracker import site_data, sitegen
 from tracker.paths import Paths
-from tracker.site_feeds import safe_url
+from tracker.site import builder as sitegen
+from tracker.site import data as site_data
+from tracker.site.feeds import safe_url
 
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href"}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from site_support import SCRIPT
 
 from tracker.records import Event
-from tracker.site_feeds import BADGE_COLOURS, badge, describe, event_target, feed_entries, status_words
+from tracker.site.feeds import BADGE_COLOURS, badge, describe, event_target, feed_entries, status_words
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")

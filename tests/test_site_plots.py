@@ -8,11 +8,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tracker import coupling, plots
 from tracker.panel import frozen_frame
 from tracker.paths import Paths
-from tracker.site_data import history_days, phase_diagnosis
-from tracker.site_figures import evidence_series, thresholds
+from tracker.site import plots
+from tracker.site.data import history_days, phase_diagnosis
+from tracker.site.figures import evidence_series, thresholds
+from tracker.stats import coupling
 
 SVG = "{http://www.w3.org/2000/svg}"
 MODELS = [

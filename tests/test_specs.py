@@ -9,7 +9,7 @@ import pytest
 from tracker.cli import main
 from tracker.paths import Paths
 from tracker.records import ValidationError
-from tracker.specs import add_amendment, load_specs, verify_registry
+from tracker.verdicts.specs import add_amendment, load_specs, verify_registry
 
 
 def test_the_committed_registry_is_intact(project, capsys):

@@ -21,7 +21,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from scrapers.records import RawScore, RowProblem
 from tracker.identity import FrontierPolicy, Identity, canonical_id, normalise_lab, split_name
 from tracker.paths import Paths
 from tracker.records import (
@@ -35,6 +34,7 @@ from tracker.records import (
     parse_day,
     partial_date_floor,
 )
+from tracker.scrapers.records import RawScore, RowProblem
 from tracker.store import (
     append_events,
     make_event_id,

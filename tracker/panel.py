@@ -15,10 +15,10 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from tracker.frozen import load_frozen_panel
 from tracker.identity import slugify
 from tracker.paths import Paths
 from tracker.records import BENCHMARKS, Model, Observation
+from tracker.stats.frozen import load_frozen_panel
 from tracker.store import read_models, read_observations
 
 PAPER_URL = "https://arxiv.org/abs/2605.18840"

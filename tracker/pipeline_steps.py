@@ -51,7 +51,7 @@ def scrape(ctx: RunContext) -> StepResult:
     """Fetch (or, offline, re-read the cache) and merge every source into data/."""
     if ctx.replay:
         return StepResult(SKIPPED, f"replay: only data known by {ctx.as_of} count; nothing fetched")
-    scrapers = need("scrapers")
+    scrapers = need("tracker.scrapers")
     report = scrapers.scrape(ctx.paths, offline=ctx.offline, now=ctx.now).to_json()
     failed = failed_sources(report)
     return StepResult(WARNING if failed else OK, scrape_line(report, failed), {"scrape": report, "failed_sources": failed})
@@ -83,7 +83,7 @@ class RunShare:
 
 def stats(ctx: RunContext, share: RunShare | None = None) -> StepResult:
     """Recompute the coupling and the h-fields on the panel known by the run's day."""
-    coupling = need("tracker.coupling")
+    coupling = need("tracker.stats.coupling")
     share = share or RunShare()
     result = coupling.current_stats(ctx.paths, ctx.as_of, share.source(ctx))
     share.of(ctx)["current"] = result
@@ -102,7 +102,7 @@ def verdict_row(verdict: Any) -> dict[str, Any]:
 
 def check(ctx: RunContext, share: RunShare | None = None) -> StepResult:
     """Evaluate the seven predictions, record the state and the ledger events."""
-    predictions = need("tracker.predictions")
+    predictions = need("tracker.verdicts.predictions")
     share = share or RunShare()
     verdicts = predictions.check(ctx.paths, ctx.as_of, ctx.now, share.source(ctx))
     share.of(ctx)["verdicts"] = verdicts
@@ -182,17 +182,17 @@ def steering(ctx: RunContext) -> StepResult:
 
 def site(ctx: RunContext, share: RunShare | None = None) -> StepResult:
     """Build the static site from data/ into the run's output folder, unless the folder
-    already holds the build of exactly these inputs (tracker.sitecache). The verdicts and
+    already holds the build of exactly these inputs (tracker.site.cache). The verdicts and
     statistics of this run's check and stats steps are reused (the check has recorded its
     verdicts, so the site would compute the same ones again)."""
-    sitecache = need("tracker.sitecache")
+    sitecache = need("tracker.site.cache")
     digest = sitecache.inputs_digest(ctx.paths, ctx.as_of)
     index = ctx.out_dir.resolve() / "index.html"
     if sitecache.is_current(ctx.out_dir, digest):
         return StepResult(OK, f"unchanged: {ctx.out_dir} already holds the build of these inputs", {"site": str(index)})
     share = share or RunShare()
     shared = share.of(ctx)
-    report = need("tracker.sitegen").build_site(ctx.paths, ctx.as_of, ctx.out_dir, source=share.source(ctx),
+    report = need("tracker.site.builder").build_site(ctx.paths, ctx.as_of, ctx.out_dir, source=share.source(ctx),
                                                 verdicts=shared.get("verdicts"), current=shared.get("current"))
     sitecache.record(ctx.out_dir, digest)
     return StepResult(OK, f"{len(report.pages)} pages, {len(report.files)} files in {report.out_dir}",

@@ -1,0 +1,64 @@
+"""The command line: parses arguments, calls the library, formats the answer. Nothing else.
+
+Each command group lives in its own module of this package with a `register(subparsers)` function
+that adds its parsers and sets `handler`. A handler takes the parsed arguments and returns
+the exit code: 0 success, 1 invalid data or a failed integrity check, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from tracker import __version__
+from tracker.records import ValidationError
+
+COMMAND_MODULES = (
+    "tracker.cli.core",
+    "tracker.cli.scrape",
+    "tracker.cli.site",
+    "tracker.cli.alerts",
+    "tracker.cli.steer",
+    "tracker.cli.run",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole parser, assembled from the command modules that are installed."""
+    parser = argparse.ArgumentParser(prog="tracker", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"cape-tracker {__version__}")
+    parser.add_argument("--root", help="project root holding data/ and predictions/ (default: this checkout)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `tracker` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except ValidationError as exc:
+        print(f"tracker: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (`tracker ... | head`): not an error
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

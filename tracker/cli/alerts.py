@@ -1,0 +1,128 @@
+"""`tracker alerts send | test CHANNEL | status`: the outbox from the command line.
+
+Configuration comes from alerts.toml and the process environment (secrets only there).
+A channel that is down is a warning (exit 0) and its alerts stay queued; a failed
+`alerts test` exits 1; an unusable configuration exits 1; a channel that is not enabled
+exits 2 on `alerts test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+
+from tracker.alerts import (
+    OUTBOX_CHANNELS,
+    ConfigError,
+    default_clients,
+    deliver_pending,
+    load_config,
+    queue_from_ledger,
+    send_test,
+)
+from tracker.alerts.channels import ChannelError
+from tracker.alerts.config import AlertsConfig
+from tracker.alerts.deliver import DeliveryReport
+from tracker.alerts.status import alerts_status
+from tracker.cli.common import error, paths_from, print_json
+from tracker.records import ValidationError, format_instant
+from tracker.runlock import RunLocked, run_lock
+
+DEFAULT_WAIT_SECONDS = 60.0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `alerts` and its actions to the top-level parser."""
+    parser = subparsers.add_parser("alerts", help="deliver alerts: send the outbox, test a channel, status")
+    actions = parser.add_subparsers(dest="alerts_action", metavar="ACTION")
+    send = actions.add_parser("send", help="queue new alertable events and deliver the outbox")
+    send.add_argument("--json", action="store_true", help="print the delivery report as JSON")
+    send.add_argument("--wait", type=float, default=DEFAULT_WAIT_SECONDS, metavar="SECONDS",
+                      help=f"if a run holds data/ (the run lock), wait this long (default {DEFAULT_WAIT_SECONDS:g})")
+    send.set_defaults(handler=handle_send)
+    test = actions.add_parser("test", help="send a clearly marked test message through one channel")
+    test.add_argument("channel", choices=OUTBOX_CHANNELS)
+    test.set_defaults(handler=handle_test)
+    status = actions.add_parser("status", help="channels, queued and delivered alerts")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.set_defaults(handler=handle_status)
+    parser.set_defaults(handler=lambda args: _usage(parser))
+
+
+def handle_send(args: argparse.Namespace) -> int:
+    """Queue and deliver under the run lock: a `tracker run` may be writing the same files."""
+    paths = paths_from(args)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        config = load_config(paths, os.environ)
+        _warn_misconfigured(config)
+        with run_lock(paths.lock, timeout=args.wait, started_at=format_instant(now)), default_clients() as clients:
+            queued = queue_from_ledger(paths, config)
+            report = deliver_pending(paths, config, clients, now)
+    except (ConfigError, ValidationError, RunLocked) as exc:
+        return error(str(exc))
+    if args.json:
+        print_json({"queued": queued, **report.to_json()})
+    else:
+        _print_report(queued, report)
+    return 0
+
+
+def handle_test(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(paths_from(args), os.environ)
+    except ConfigError as exc:
+        return error(str(exc))
+    if args.channel not in config.channels:
+        print(f"tracker: error: channel {args.channel} is not enabled ({config.states[args.channel].reason})",
+              file=sys.stderr)
+        return 2
+    try:
+        with default_clients() as clients:
+            result = send_test(config, clients, args.channel, dt.datetime.now(dt.UTC))
+    except ChannelError as exc:
+        return error(f"test message not delivered: {exc}")
+    print(f"test message sent to {args.channel}: {result.ref}")
+    return 0
+
+
+def handle_status(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    try:
+        status = alerts_status(paths, load_config(paths, os.environ))
+    except (ConfigError, ValidationError) as exc:
+        return error(str(exc))
+    if args.json:
+        print_json(status)
+        return 0
+    for name, channel in status["channels"].items():
+        state = "on " if channel["enabled"] else "off"
+        counts = f"pending {channel['pending']}, delivered {channel['delivered']}" if "pending" in channel else ""
+        print(f"{name:8} {state} {counts}  {channel['reason']}".rstrip())
+        if channel.get("last_error"):
+            print(f"{'':12} last error: {channel['last_error']}")
+    return 0
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _warn_misconfigured(config: AlertsConfig) -> None:
+    for state in config.states.values():
+        if state.misconfigured:
+            print(f"tracker: warning: alerts channel {state.name} is off: {state.reason}", file=sys.stderr)
+
+
+def _print_report(queued: int, report: DeliveryReport) -> None:
+    print(f"queued {queued}, delivered {len(report.delivered)}, pending {report.pending}")
+    for delivery in report.delivered:
+        note = " (already there)" if delivery.duplicate else ""
+        print(f"  sent {delivery.event_id} to {delivery.channel}: {delivery.ref}{note}")
+    for failure in report.failed:
+        print(f"tracker: warning: {failure.error}", file=sys.stderr)
+    for channel, count in report.deferred.items():
+        print(f"tracker: warning: {count} alert(s) for {channel} kept in the outbox", file=sys.stderr)

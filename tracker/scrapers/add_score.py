@@ -1,0 +1,104 @@
+"""`tracker add-score`: one vendor-reported score, validated, recorded with provenance, merged.
+
+The row is appended to data/vendor_scores.csv (the committed record of what was entered, by
+whom is git's business) and merged like any source: it can create a tracked release (with
+`lab` and `release_date`), and it is quarantined if it contradicts another vendor row.
+Every input is checked before anything is written, and an error names the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from tracker.merge import BatchOutcome, merge_batch
+from tracker.paths import Paths
+from tracker.records import BENCHMARKS, Observation, ValidationError, format_instant, partial_date_floor
+from tracker.scrapers import vendor
+from tracker.scrapers.config import load_config
+from tracker.scrapers.run import frontier_events, load_state, save_state
+from tracker.scrapers.seed import vendor_csv
+from tracker.store import append_events, atomic_write_text, read_csv_rows
+
+
+@dataclass(frozen=True)
+class VendorEntry:
+    """What a person types: model, benchmark id, score in percent, URL, the page's date."""
+
+    model: str
+    benchmark: str
+    score: str
+    source_url: str
+    reported_date: str = ""
+    variant: str = ""
+    note: str = ""
+    lab: str = ""
+    release_date: str = ""
+
+
+def validate_entry(entry: VendorEntry, today: dt.date) -> float:
+    """The score as a number if every field is valid; ValidationError naming the field."""
+    if not entry.model.strip():
+        raise ValidationError("model", "empty")
+    if entry.benchmark not in BENCHMARKS:
+        raise ValidationError("benchmark", f"unknown benchmark {entry.benchmark!r}; known: {', '.join(BENCHMARKS)}")
+    try:
+        score = float(entry.score)
+    except ValueError:
+        raise ValidationError("score", f"not a number: {entry.score!r}") from None
+    if math.isnan(score) or not 0 <= score <= 100:
+        raise ValidationError("score", f"must be a percentage in 0-100, got {entry.score!r}")
+    probe = Observation("x", entry.benchmark, score, "vendor", entry.source_url, format_instant(dt.datetime.now(dt.UTC)))
+    try:
+        probe.validate()
+    except ValidationError as exc:
+        raise ValidationError("source", str(exc).rsplit(f"{exc.field}: ", 1)[-1]) from None
+    _check_dates(entry, today)
+    if any(c in entry.variant + entry.model for c in "|\n\r"):
+        raise ValidationError("variant", "must not contain '|' or line breaks")
+    return score
+
+
+def _check_dates(entry: VendorEntry, today: dt.date) -> None:
+    if entry.reported_date:
+        try:
+            reported = dt.date.fromisoformat(entry.reported_date)
+        except ValueError:
+            raise ValidationError("date", f"not a date (YYYY-MM-DD): {entry.reported_date!r}") from None
+        if reported > today:
+            raise ValidationError("date", f"{reported} is in the future (today is {today})")
+    release = partial_date_floor(entry.release_date)
+    if release is not None and release > today:
+        raise ValidationError("release_date", f"{entry.release_date} is in the future (today is {today})")
+
+
+@dataclass
+class AddScoreResult:
+    outcome: BatchOutcome
+    model_id: str
+    quarantined: bool
+
+
+def add_score(paths: Paths, entry: VendorEntry, *, now: dt.datetime) -> AddScoreResult:
+    """Validate, append to vendor_scores.csv, merge; ValidationError before any write."""
+    validate_entry(entry, now.date())
+    state = load_state(paths)
+    resolution = state.identity.resolve(entry.model, release_date=entry.release_date)
+    if not resolution.model_id and not entry.lab.strip():
+        raise ValidationError("model", f"{entry.model!r} is not a known model; give --lab (and --release-date) "
+                                       "to track it as a new release")
+    rows = read_csv_rows(paths.vendor_scores, vendor.REQUIRED)
+    row = {"model": entry.model.strip(), "lab": entry.lab.strip(), "release_date": entry.release_date,
+           "benchmark": entry.benchmark, "score": entry.score.strip(), "source_url": entry.source_url,
+           "reported_date": entry.reported_date or now.date().isoformat(), "variant": entry.variant,
+           "note": entry.note, "added_at": format_instant(now)}
+    text = vendor_csv([*({k: r.get(k, "") for k in vendor.FIELDS} for r in rows), row])
+    outcome = merge_batch(state, vendor.parse(text.encode("utf-8"), retrieved_at=format_instant(now)),
+                          now=now, policy=load_config(paths.root).merge)
+    atomic_write_text(paths.vendor_scores, text)
+    save_state(paths, state)
+    append_events(paths.ledger, outcome.events + frontier_events(state, format_instant(now)))
+    model_id = resolution.model_id or next((m.model_id for m in outcome.new_models), "")
+    quarantined = any(q.row == f"vendor_scores.csv:{len(rows) + 2}" for q in outcome.quarantined)
+    return AddScoreResult(outcome, model_id, quarantined)

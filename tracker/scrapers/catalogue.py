@@ -1,0 +1,57 @@
+"""data/hf_models.csv: the open-weight catalogue, and how a Hub listing updates it.
+
+A repo listed for the first time gets `first_seen` = the listing's instant and, unless its
+organisation is being listed for the first time (the baseline crawl, which would otherwise
+announce every repo an organisation ever published), a `new_open_weights` event. Known repos
+keep their first_seen; their sha and other fields follow the Hub.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker.records import Event, as_row
+from tracker.scrapers.records import HubModel
+from tracker.store import make_event_id, read_csv_rows, rows_to_csv, write_if_changed
+
+FIELDS = [f.name for f in dataclasses.fields(HubModel)]
+
+
+def read_catalogue(path: Path) -> list[HubModel]:
+    """The catalogue rows (validated to have every column)."""
+    return [HubModel(**{**row, "steerable": row["steerable"] == "true"}) for row in read_csv_rows(path, FIELDS)]
+
+
+def write_catalogue(path: Path, rows: list[HubModel]) -> bool:
+    """Write the catalogue sorted by repo id (idempotent)."""
+    ordered = sorted(rows, key=lambda r: r.repo_id.lower())
+    return write_if_changed(path, rows_to_csv(FIELDS, map(as_row, ordered)))
+
+
+@dataclass
+class CatalogueUpdate:
+    rows: list[HubModel]
+    new: list[HubModel] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+def update_catalogue(current: list[HubModel], listed: list[HubModel], *, at: str) -> CatalogueUpdate:
+    """Merge a listing into the catalogue; new repos of already-watched orgs become events."""
+    by_id = {r.repo_id: r for r in current}
+    known_orgs = {r.repo_id.split("/")[0].lower() for r in current}
+    update = CatalogueUpdate(rows=[])
+    for row in listed:
+        previous = by_id.get(row.repo_id)
+        if previous is not None:
+            by_id[row.repo_id] = dataclasses.replace(row, first_seen=previous.first_seen)
+            continue
+        by_id[row.repo_id] = row
+        update.new.append(row)
+        if row.repo_id.split("/")[0].lower() in known_orgs:
+            update.events.append(Event(make_event_id("new_open_weights", row.repo_id), "new_open_weights", at, {
+                "repo_id": row.repo_id, "sha": row.sha, "created_at": row.created_at, "kind": row.kind,
+                "steerable": row.steerable, "skip_reason": row.skip_reason}))
+    update.rows = list(by_id.values())
+    return update

@@ -1,0 +1,248 @@
+"""One scrape: every selected source fetched (or read from the cache), parsed, merged, saved.
+
+`scrape()` never raises for a source: a source that is down, slow, rate-limited, truncated
+or changed in format is reported `failed` (with a `source_failed` event), leaves its stored
+data and its cache exactly as they were, and the other sources go on. data/ files are
+written atomically at the end, each only if its content changed, so a rerun with nothing
+new changes no byte. With `offline`, sources are read from data/cache/ and sources.json
+(network health) is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import httpx
+
+from tracker.identity import FrontierPolicy, Identity
+from tracker.merge import MergeState, merge_batch
+from tracker.paths import Paths
+from tracker.records import Event, Observation
+from tracker.scrapers import SOURCES, cache, epoch, swebench, vendor
+from tracker.scrapers.catalogue import read_catalogue, write_catalogue
+from tracker.scrapers.config import ScrapeConfig, load_config
+from tracker.scrapers.errors import FetchError, ParseError
+from tracker.scrapers.http import Fetcher, make_client
+from tracker.scrapers.hub_run import run_hub
+from tracker.scrapers.report import RunContext, ScrapeReport, SourceReport
+from tracker.stats.frozen import h_field, load_frozen_panel
+from tracker.store import (
+    append_events,
+    make_event_id,
+    read_models,
+    read_observations,
+    read_quarantine,
+    write_if_changed,
+    write_models,
+    write_observations,
+    write_quarantine,
+)
+
+FETCHED = {"epoch": ("benchmark_data.zip", epoch.parse), "swebench": ("leaderboards.json", swebench.parse)}
+NOT_A_FEED = {"hle": "HLE has no machine-readable first-party feed: its scores come via 'epoch' "
+                     "(hle_external.csv) and 'vendor' (tracker add-score)"}
+SCORE_PRECEDENCE = ("epoch", "swebench", "vendor")
+
+
+def select_sources(names: list[str] | None) -> list[str]:
+    """The sources to run, in the fixed order; ValueError naming an unknown one."""
+    if not names:
+        return list(SOURCES)
+    for name in names:
+        if name in NOT_A_FEED:
+            raise ValueError(NOT_A_FEED[name])
+        if name not in SOURCES:
+            raise ValueError(f"unknown source {name!r}; known: {', '.join(SOURCES)}")
+    return [s for s in SOURCES if s in names]
+
+
+def load_state(paths: Paths) -> MergeState:
+    """The identity table, observations and quarantine of data/, ready to merge into."""
+    frontier = FrontierPolicy.from_panel(load_frozen_panel(paths.frozen_panel))
+    return MergeState(Identity(read_models(paths.models)), read_observations(paths.scores),
+                      read_quarantine(paths.quarantine), frontier)
+
+
+def scrape(paths: Paths, sources: list[str] | None = None, *, offline: bool, now: dt.datetime,
+           client: httpx.Client | None = None, config: ScrapeConfig | None = None,
+           sleep: Any = None) -> ScrapeReport:
+    """Run the selected sources (default: all) and save what they add to data/."""
+    config = config or load_config(paths.root)
+    now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+    own_client = client is None and not offline
+    if own_client:
+        client = make_client(config.http)
+    fetcher = None if offline else Fetcher(client, config.http, **({"sleep": sleep} if sleep else {}))  # type: ignore[arg-type]
+    ctx = RunContext(paths, config, offline, now, fetcher)
+    try:
+        return _run(ctx, select_sources(sources))
+    finally:
+        if own_client and client is not None:
+            client.close()
+
+
+def _run(ctx: RunContext, names: list[str]) -> ScrapeReport:
+    state = load_state(ctx.paths)
+    catalogue_path = ctx.paths.data / "hf_models.csv"
+    catalogue = read_catalogue(catalogue_path)
+    reports: dict[str, SourceReport] = {}
+    events: list[Event] = []
+    for name in names:
+        if name == "hf_hub":
+            state, catalogue, report, new_events = run_hub(ctx, state, catalogue)
+        elif name == "vendor":
+            state, report, new_events = _vendor_source(ctx, state)
+        else:
+            state, report, new_events = _fetched_source(ctx, name, state)
+        if report.status == "failed":
+            new_events.append(Event(make_event_id("source_failed", name, report.error, ctx.at), "source_failed",
+                                    ctx.at, {"source": name, "error": report.error}))
+        reports[name] = report
+        events += new_events
+    frontier = frontier_events(state, ctx.at)
+    events += frontier
+    _save(ctx, state, catalogue, reports)
+    appended = append_events(ctx.paths.ledger, events)
+    return ScrapeReport(ctx.at, ctx.offline, reports, [e.payload["model_id"] for e in frontier], appended)
+
+
+def _fetched_source(ctx: RunContext, name: str, state: MergeState) -> tuple[MergeState, SourceReport, list[Event]]:
+    """Epoch or SWE-bench: fetch (or the cache), parse, merge; the cache follows a success."""
+    file_name, parse = FETCHED[name]
+    url = ctx.config.urls[name]
+    folder = ctx.paths.cache / name
+    cached = cache.read(folder, file_name)
+    report = SourceReport(name, "offline" if ctx.offline else "ok", url=url)
+    try:
+        body, meta = _obtain(ctx, url, cached, report)
+    except FetchError as exc:
+        return state, _failed(report, str(exc)), []
+    if body is None or meta is None:
+        return state, report, []
+    try:
+        trial = state.copy()
+        outcome = merge_batch(trial, parse(body, retrieved_at=meta.retrieved_at), now=ctx.now,
+                              policy=ctx.config.merge)
+    except ParseError as exc:
+        return state, _failed(report, f"changed format? {exc}"), []
+    if meta.origin == "fetched" and report.status == "ok":
+        cache.write(folder, file_name, body, meta)
+    report.retrieved_at = meta.retrieved_at
+    report.absorb(outcome)
+    return trial, report, outcome.events
+
+
+def _obtain(ctx: RunContext, url: str, cached: cache.Cached | None,
+            report: SourceReport) -> tuple[bytes | None, cache.CacheMeta | None]:
+    """The bytes to parse and their metadata: the network, a 304 from it, or the cache."""
+    if ctx.fetcher is None:
+        if cached is None:
+            report.error = "no cached response (run once online)"
+            return None, None
+        if cached.meta.retrieved_at > ctx.at:
+            report.error = f"cached response of {cached.meta.retrieved_at} is newer than the run's clock"
+            return None, None
+        return cached.body, cached.meta
+    validators = (cached.meta.etag, cached.meta.last_modified) if cached else ("", "")
+    response = ctx.fetcher.get(url, etag=validators[0], last_modified=validators[1])
+    if response.not_modified and cached is not None:
+        report.status = "not_modified"
+        return cached.body, cached.meta
+    if response.not_modified:
+        raise FetchError(url, "304 Not Modified but no cached copy to reuse")
+    meta = cache.CacheMeta(url=url, retrieved_at=ctx.at, etag=response.etag, last_modified=response.last_modified)
+    return response.body, meta
+
+
+def _failed(report: SourceReport, error: str) -> SourceReport:
+    report.status = "failed"
+    report.error = error
+    return report
+
+
+def _vendor_source(ctx: RunContext, state: MergeState) -> tuple[MergeState, SourceReport, list[Event]]:
+    """The committed vendor_scores.csv (local, so the same online and offline)."""
+    report = SourceReport("vendor", "ok", url=str(ctx.paths.vendor_scores.relative_to(ctx.paths.root)))
+    if not ctx.paths.vendor_scores.exists():
+        return state, report, []
+    try:
+        records = vendor.parse(ctx.paths.vendor_scores.read_bytes(), retrieved_at=ctx.at)
+        trial = state.copy()
+        outcome = merge_batch(trial, records, now=ctx.now, policy=ctx.config.merge)
+    except ParseError as exc:
+        return state, _failed(report, str(exc)), []
+    report.absorb(outcome)
+    return trial, report, outcome.events
+
+
+def indicative_scores(observations: list[Observation], model_id: str) -> dict[str, tuple[float, str]]:
+    """benchmark -> (score, source): the first source by precedence with model-level values
+    (agent systems excluded), its best variant. Only for the alert's indicative h; verdicts use
+    the panel's own selection."""
+    out: dict[str, tuple[float, str]] = {}
+    for source in SCORE_PRECEDENCE:
+        for obs in observations:
+            if obs.model_id != model_id or obs.source != source or obs.variant.startswith("system:"):
+                continue
+            if obs.benchmark not in out or (out[obs.benchmark][1] == source and obs.score > out[obs.benchmark][0]):
+                out[obs.benchmark] = (obs.score, source)
+    return out
+
+
+def frontier_events(state: MergeState, at: str) -> list[Event]:
+    """One `new_frontier_release` per frontier release created in this run (h when it can be had)."""
+    events = []
+    for model_id in state.created:
+        model = state.identity.get(model_id)
+        if model is None or not model.frontier:
+            continue
+        scores = indicative_scores(state.observations, model_id)
+        swe, gpqa = scores.get("swe_bench_verified"), scores.get("gpqa_diamond")
+        h = round(h_field(swe[0], gpqa[0]), 4) if swe and gpqa else None
+        events.append(Event(make_event_id("new_frontier_release", model_id), "new_frontier_release", at, {
+            "model_id": model_id, "name": model.name, "lab": model.lab, "release_date": model.release_date, "h": h,
+            "swe_bench_verified": swe[0] if swe else None, "gpqa_diamond": gpqa[0] if gpqa else None}))
+    return events
+
+
+def save_state(paths: Paths, state: MergeState) -> None:
+    """Write the identity table, then the observations, then the quarantine (each atomic,
+    each only if changed; models first so that no observation points at an unknown id)."""
+    write_models(paths.models, state.identity.models)
+    write_observations(paths.scores, state.observations)
+    write_quarantine(paths.quarantine, state.quarantine)
+
+
+def _save(ctx: RunContext, state: MergeState, catalogue: list, reports: dict[str, SourceReport]) -> None:
+    """Write every data/ file this run may change (each atomically and only if changed)."""
+    save_state(ctx.paths, state)
+    write_catalogue(ctx.paths.data / "hf_models.csv", catalogue)
+    if not ctx.offline:
+        _write_health(ctx, reports)
+
+
+def _write_health(ctx: RunContext, reports: dict[str, SourceReport]) -> None:
+    """data/sources.json: last attempt and success, status and error of every source run."""
+    path = ctx.paths.data / "sources.json"
+    health = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    for name, report in reports.items():
+        previous = health.get(name, {})
+        meta = _cache_meta(ctx, name)
+        success = report.status in ("ok", "not_modified")
+        health[name] = {
+            "url": report.url, "last_attempt": ctx.at,
+            "last_success": ctx.at if success else previous.get("last_success", ""),
+            "status": report.status, "error": report.error, "records": report.records,
+            "new": report.new_observations + len(report.new_open_weights),
+            "etag": meta.etag if meta else "", "last_modified": meta.last_modified if meta else "",
+        }
+    write_if_changed(path, json.dumps(health, indent=2, sort_keys=True) + "\n")
+
+
+def _cache_meta(ctx: RunContext, name: str) -> cache.CacheMeta | None:
+    if name not in FETCHED:
+        return None
+    cached = cache.read(ctx.paths.cache / name, FETCHED[name][0])
+    return cached.meta if cached else None

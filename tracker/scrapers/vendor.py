@@ -1,0 +1,62 @@
+"""Vendor-reported scores: the committed `data/vendor_scores.csv` and `tracker add-score`.
+
+Some numbers exist only in a model card or a launch post (IFEval for most frontier models,
+fresh SWE-bench claims, HLE without tools). They are entered by hand with a URL and a date,
+stored with source `vendor` and shown on the site as vendor-reported. Rows are low-trust by
+nature: two rows for one model and benchmark that disagree are quarantined, not averaged.
+
+Columns: model, lab, release_date, benchmark, score, source_url, reported_date, variant,
+note, added_at. `added_at` is when the row entered the project; it is the observation's
+retrieved_at, so `--as-of` replays see a vendor score only from that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tracker.scrapers.dates import finite_number, iso_day, iso_instant, to_seconds
+from tracker.scrapers.records import RawScore, RowProblem
+from tracker.scrapers.tabular import read_rows
+
+SOURCE = "vendor"
+FIELDS = ["model", "lab", "release_date", "benchmark", "score", "source_url", "reported_date",
+          "variant", "note", "added_at"]
+REQUIRED = ["model", "benchmark", "score", "source_url"]
+
+
+def parse(data: bytes, *, retrieved_at: str) -> list[RawScore | RowProblem]:
+    """Records of vendor_scores.csv; `retrieved_at` stands in for a blank `added_at`."""
+    return [_record(line, row, retrieved_at) for line, row in read_rows(data, SOURCE, REQUIRED)]
+
+
+def _partial_day(value: str) -> str:
+    """YYYY, YYYY-MM or YYYY-MM-DD (release dates are often known to the month only)."""
+    text = value.strip()
+    if text and len(text) in (4, 7):
+        dt.date.fromisoformat((text + "-01-01")[:10] if len(text) == 4 else text + "-01")
+        return text
+    return iso_day(text)
+
+
+def _record(line: int, row: dict[str, str], retrieved_at: str) -> RawScore | RowProblem:
+    where = f"vendor_scores.csv:{line}"
+    field = "model"
+    try:
+        if not row["model"].strip():
+            raise ValueError("empty")
+        field = "score"
+        score = finite_number(row["score"])
+        field = "release_date"
+        release = _partial_day(row.get("release_date", ""))
+        field = "reported_date"
+        reported = iso_day(row.get("reported_date", ""))
+        field = "added_at"
+        added = iso_instant(row.get("added_at", "")) or retrieved_at
+    except ValueError as exc:
+        return RowProblem(SOURCE, where, field, str(exc), raw=row)
+    return RawScore(
+        source=SOURCE, benchmark=row["benchmark"].strip(), raw_model=row["model"].strip(), score=score,
+        source_url=row["source_url"].strip(), retrieved_at=to_seconds(added), reported_date=reported,
+        setting=row.get("variant", "").strip(), lab=row.get("lab", "").strip(), release_date=release,
+        row=where, note=row.get("note", "").strip(), display_name=row["model"].strip(),
+    )

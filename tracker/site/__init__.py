@@ -1,0 +1,1 @@
+"""The static status site: data, figures, feeds, the build and its cache."""

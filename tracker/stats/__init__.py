@@ -1,0 +1,1 @@
+"""The papers' statistics: the frozen fit, coupling, phase boundaries, reproduction."""

@@ -1,0 +1,1 @@
+"""The seven predictions: the registry, the evaluators, status and finality."""

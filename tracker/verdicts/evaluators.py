@@ -1,0 +1,233 @@
+"""The three kinds of test the seven predictions use, as pure functions of the panel.
+
+Each evaluator takes the evidence panel as of a day and the prediction's registered
+parameters, and returns an Assessment: which way the criteria point now ("pass", "fail" or
+"neither"), whether that reading is already final (only release-count predictions finalise
+before their deadline, G11), and the evidence the reading rests on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from tracker.stats.frozen import PUBLISHED_INTERCEPT, PUBLISHED_SLOPE, h_field
+
+PASS, FAIL, NEITHER = "pass", "fail", "neither"
+SHORT = {"swe_bench_verified": "SWE", "gpqa_diamond": "GPQA", "ifeval": "IFEval", "hle": "HLE"}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Where one prediction's criteria stand on one panel."""
+
+    outcome: str
+    summary: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    final: bool = False
+    insufficient: bool = False
+
+
+def evidence_row(row: Any, columns: list[str], **extra: Any) -> dict[str, Any]:
+    """One model's line in an evidence table: its values, each with source and URL."""
+    out: dict[str, Any] = {"model_id": row.model_id, "model": row.model, "lab": row.lab,
+                           "release_date": row.release_date}
+    for column in columns:
+        value = getattr(row, column)
+        out[column] = None if pd.isna(value) else float(value)
+        out[f"{column}_source"] = getattr(row, f"{column}_source")
+        out[f"{column}_url"] = getattr(row, f"{column}_url")
+        known = getattr(row, f"{column}_known")
+        out[f"{column}_known"] = known.isoformat() if known else None
+    out.update(extra)
+    return out
+
+
+def evidence_rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """`evidence_row` for every row of a frame, read column by column: the correlation
+    predictions list every scored model, and a pandas row object per model was their main cost."""
+    data: dict[str, list[Any]] = {name: frame[name].tolist() for name in ("model_id", "model", "lab", "release_date")}
+    for column in columns:
+        data[column] = [None if pd.isna(value) else float(value) for value in frame[column].tolist()]
+        data[f"{column}_source"] = frame[f"{column}_source"].tolist()
+        data[f"{column}_url"] = frame[f"{column}_url"].tolist()
+        data[f"{column}_known"] = [known.isoformat() if known else None for known in frame[f"{column}_known"].tolist()]
+    keys = list(data)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*data.values(), strict=True)]
+
+
+def rank(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Rows with `column`, best first; ties by earlier release, then name (G9)."""
+    scored = frame.dropna(subset=[column]).copy()
+    scored["_day"] = scored["release_day"].map(lambda d: d or dt.date.min)
+    ordered = scored.sort_values([column, "_day", "model"], ascending=[False, True, True], kind="mergesort")
+    return ordered.drop(columns="_day").reset_index(drop=True)
+
+
+def _spread_reading(rank_spread: float, second_spread: float | None, p: dict) -> str:
+    if rank_spread > p["fail_rank_spread_above"]:
+        return FAIL
+    if rank_spread < p["pass_rank_spread_below"] and second_spread is not None and second_spread > p["pass_second_spread_above"]:
+        return PASS
+    return NEITHER
+
+
+def top_k_spread(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
+    """P1, P6: spread of the top k on one benchmark, and of a second benchmark over the same k."""
+    first, second, k = p["rank_by"], p["second"], int(p["k"])
+    ranked = rank(frame, first)
+    if p.get("require_second"):
+        ranked = ranked.dropna(subset=[second]).reset_index(drop=True)
+    if len(ranked) < k:
+        return Assessment(NEITHER, f"only {len(ranked)} models with {SHORT[first]}; needs {k}",
+                          {"n": len(ranked), "k": k, "rows": evidence_rows(ranked, [first, second])},
+                          insufficient=True)
+    top = ranked.head(k)
+    rank_spread = float(top[first].iloc[0] - top[first].iloc[k - 1])
+    seconds = top[second].dropna()
+    second_spread = float(seconds.max() - seconds.min()) if len(seconds) >= int(p["min_second"]) else None
+    outcome = _spread_reading(rank_spread, second_spread, p)
+    second_text = "missing" if second_spread is None else f"{second_spread:.1f} pp"
+    summary = (f"top-{k} {SHORT[first]} spread {rank_spread:.1f} pp, {SHORT[second]} spread {second_text}; "
+               f"pass needs < {p['pass_rank_spread_below']:g} and > {p['pass_second_spread_above']:g}, "
+               f"fail if {SHORT[first]} spread > {p['fail_rank_spread_above']:g}")
+    evidence = {"n": len(ranked), "k": k, "rank_spread": rank_spread, "second_spread": second_spread,
+                "second_n": int(len(seconds)), "threshold_pass": p["pass_rank_spread_below"],
+                "threshold_fail": p["fail_rank_spread_above"], "margin_to_pass": rank_spread - p["pass_rank_spread_below"],
+                "margin_to_fail": p["fail_rank_spread_above"] - rank_spread,
+                "rows": [{**row, "rank": i + 1} for i, row in enumerate(evidence_rows(top, [first, second]))]}
+    return Assessment(outcome, summary, evidence)
+
+
+def pearson(x: pd.Series, y: pd.Series) -> float | None:
+    """Pearson r, or None where it is undefined (fewer than 3 points or no variance)."""
+    if len(x) < 3 or np.std(x) == 0 or np.std(y) == 0:
+        return None
+    return float(stats.pearsonr(x.astype(float), y.astype(float))[0])
+
+
+def _correlation_reading(n: int, r: float | None, p: dict) -> str:
+    if n < p.get("fail_if_n_below", 0):
+        return FAIL
+    if r is None:
+        return NEITHER
+    passes = r > p["pass_r_above"] if "pass_r_above" in p else r < p["pass_r_below"]
+    fails = r < p["fail_r_below"] if "fail_r_below" in p else r > p["fail_r_above"]
+    if n >= p["min_n_pass"] and passes:
+        return PASS
+    if n >= p["min_n_fail"] and fails:
+        return FAIL
+    return NEITHER
+
+
+def _correlation_criteria(p: dict) -> str:
+    pass_rule = f"r > {p['pass_r_above']:g}" if "pass_r_above" in p else f"r < {p['pass_r_below']:g}"
+    fail_rule = f"r < {p['fail_r_below']:g}" if "fail_r_below" in p else f"r > {p['fail_r_above']:g}"
+    extra = f" or n < {p['fail_if_n_below']}" if p.get("fail_if_n_below") else ""
+    return f"pass needs {pass_rule} on n >= {p['min_n_pass']}; fail if {fail_rule}{extra}"
+
+
+def correlation_diagnostics(both: pd.DataFrame, p: dict) -> dict[str, Any]:
+    """Secondary readings registered with the prediction (never the verdict)."""
+    x, y = p["x"], p["y"]
+    out: dict[str, Any] = {}
+    if "new_only_from" in p:
+        start = dt.date.fromisoformat(p["new_only_from"])
+        new = both[both["release_day"].map(lambda d: d is not None and d >= start)]
+        out["new_only"] = {"n": int(len(new)), "r": pearson(new[x], new[y])}
+    if "diagnostic_min_x" in p:
+        high = both[both[x] >= p["diagnostic_min_x"]]
+        out["high_x"] = {"min_x": p["diagnostic_min_x"], "n": int(len(high)), "r": pearson(high[x], high[y])}
+    return out
+
+
+def correlation(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
+    """P2, P5, P7: Pearson r between two benchmarks over the models that have both."""
+    x, y = p["x"], p["y"]
+    both = frame.dropna(subset=[x, y]).reset_index(drop=True)
+    n, r = len(both), pearson(both[x], both[y])
+    outcome = _correlation_reading(n, r, p)
+    r_text = "undefined" if r is None else f"{r:+.3f}"
+    summary = f"r({SHORT[x]}, {SHORT[y]}) = {r_text} on n = {n}; {_correlation_criteria(p)}"
+    evidence: dict[str, Any] = {"n": n, "r": r, "p": None if r is None or n < 3 else float(stats.pearsonr(both[x], both[y])[1]),
+                                "threshold_n": p["min_n_pass"], "diagnostics": correlation_diagnostics(both, p),
+                                "rows": evidence_rows(both, [x, y])}
+    if "baseline_r" in p and r is not None:
+        evidence["delta_r_vs_baseline"] = r - p["baseline_r"]
+    return Assessment(outcome, summary, evidence, insufficient=n < p["min_n_pass"])
+
+
+def _lab_releases(frame: pd.DataFrame, p: dict) -> pd.DataFrame:
+    start = dt.date.fromisoformat(p["released_from"])
+    rows = frame[(frame["lab"] == p["lab"]) & frame["release_day"].map(lambda d: d is not None and d >= start)]
+    names = rows["model"].str.lower()
+    if p.get("name_include"):
+        rows = rows[names.str.contains(p["name_include"], regex=True)]
+    if p.get("name_exclude"):
+        rows = rows[~rows["model"].str.lower().str.contains(p["name_exclude"], regex=True)]
+    return rows.sort_values(["release_day", "model"], kind="mergesort").reset_index(drop=True)
+
+
+def signed(value: float) -> str:
+    """A threshold as the papers write it: "+5", "+3", "0"."""
+    return "0" if value == 0 else f"{value:+g}"
+
+
+def _h_test(p: dict) -> tuple[Callable[[float], bool], Callable[[float], bool], str]:
+    if "pass_h_below" in p:
+        return (lambda h: h < p["pass_h_below"]), (lambda h: h > p["fail_h_above"]), \
+            f"pass needs h < {signed(p['pass_h_below'])} for both; fail if h > {signed(p['fail_h_above'])} for either"
+    return (lambda h: h > p["pass_h_above"]), (lambda h: h < p["fail_h_below"]), \
+        f"pass needs h > {signed(p['pass_h_above'])} for both; fail if h < {signed(p['fail_h_below'])} for either"
+
+
+def slots(frame: pd.DataFrame, p: dict, as_of: dt.date) -> tuple[list[dict], list[dict]]:
+    """The lab's qualifying releases in order (G13): scored ones take slots, a release still
+    unscored 60 days after it came out is dropped, a younger unscored one holds its slot."""
+    taken, dropped = [], []
+    for row in _lab_releases(frame, p).itertuples():
+        if len(taken) == int(p["slots"]):
+            break
+        scored = not (math.isnan(row.swe_bench_verified) or math.isnan(row.gpqa_diamond))
+        waited = (as_of - row.release_day).days
+        if not scored and waited > int(p["score_wait_days"]):
+            dropped.append({"model_id": row.model_id, "model": row.model, "release_date": row.release_date,
+                            "reason": f"no SWE and GPQA {waited} days after release"})
+            continue
+        h = h_field(row.swe_bench_verified, row.gpqa_diamond) if scored else None
+        h_rounded = h_field(row.swe_bench_verified, row.gpqa_diamond, PUBLISHED_SLOPE, PUBLISHED_INTERCEPT) if scored else None
+        taken.append(evidence_row(row, ["swe_bench_verified", "gpqa_diamond"], h=h, h_published_eq=h_rounded, scored=scored))
+    return taken, dropped
+
+
+def next_releases_h(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
+    """P3, P4: the h-field of a lab's next releases after the cutoff, slot by slot."""
+    passes, fails, criteria = _h_test(p)
+    taken, dropped = slots(frame, p, as_of)
+    scored = [s for s in taken if s["scored"]]
+    evidence = {"n": len(scored), "slots": int(p["slots"]), "rows": taken, "dropped": dropped,
+                "rounding_sensitive": any(passes(s["h"]) != passes(s["h_published_eq"]) or
+                                          fails(s["h"]) != fails(s["h_published_eq"]) for s in scored)}
+    listing = ", ".join(f"{s['model']} h = {s['h']:+.2f}" for s in scored) or "no qualifying release scored yet"
+    summary = f"{listing} ({len(scored)} of {p['slots']} slots); {criteria}"
+    if any(fails(s["h"]) for s in scored):
+        return Assessment(FAIL, summary, evidence, final=True)
+    if len(scored) == int(p["slots"]):
+        outcome = PASS if all(passes(s["h"]) for s in scored) else NEITHER
+        return Assessment(outcome, summary, evidence, final=True)
+    leaning = PASS if scored and all(passes(s["h"]) for s in scored) else NEITHER
+    return Assessment(leaning, summary, evidence, insufficient=not scored)
+
+
+EVALUATORS: dict[str, Callable[[pd.DataFrame, dict, dt.date], Assessment]] = {
+    "top_k_spread": top_k_spread,
+    "correlation": correlation,
+    "next_releases_h": next_releases_h,
+}

@@ -1,0 +1,203 @@
+"""The seven predictions as of a day: status, provisional reading, evidence, finality.
+
+Status follows PREDICTIONS.md G11: before the deadline a prediction is `pending`, with a
+provisional reading (`on_track` when its PASS criteria hold on today's data, `at_risk`
+otherwise); from the deadline day on it is `passed`, `failed` or `inconclusive`, decided on the
+data known by the deadline. Release-count predictions (P3, P4) finalise as soon as their
+releases are scored. A decided verdict is final: later data only adds a `late_evidence` event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from tracker.panel import (
+    ALTERNATIVE_PRECEDENCES,
+    DEFAULT_PRECEDENCE,
+    PanelSource,
+)
+from tracker.paths import Paths
+from tracker.records import Event, format_instant
+from tracker.store import append_events, atomic_write_text, make_event_id
+from tracker.verdicts.evaluators import EVALUATORS, FAIL, PASS, Assessment
+from tracker.verdicts.specs import PredictionSpec, load_specs
+
+PENDING, PASSED, FAILED, INCONCLUSIVE = "pending", "passed", "failed", "inconclusive"
+FINAL = (PASSED, FAILED, INCONCLUSIVE)
+ON_TRACK, AT_RISK = "on_track", "at_risk"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One prediction's standing on one day (the `tracker check --json` object)."""
+
+    spec: PredictionSpec
+    as_of: dt.date
+    status: str
+    provisional: str | None
+    evidence: dict[str, Any]
+    decided_at: str | None
+    source_sensitive: bool = False
+    by_source: dict[str, str] = field(default_factory=dict)
+    late_evidence: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def days_left(self) -> int:
+        """Days from `as_of` to the deadline day (0 on the day, negative after it)."""
+        return (self.spec.deadline_day() - self.as_of).days
+
+    def reading(self) -> str:
+        """The status with the provisional reading, as one comparable word."""
+        return f"{self.status}:{self.provisional}" if self.provisional else self.status
+
+    def to_json(self) -> dict[str, Any]:
+        spec = self.spec
+        return {
+            "id": spec.id, "title": spec.title, "short": spec.short, "status": self.status,
+            "provisional": self.provisional, "deadline": spec.deadline, "days_left": self.days_left(),
+            "as_of": self.as_of.isoformat(), "evidence": self.evidence, "decided_at": self.decided_at,
+            "source_sensitive": self.source_sensitive, "by_source": self.by_source,
+            "late_evidence": self.late_evidence, "text": spec.text, "published_in": spec.published_in,
+            "paper_url": spec.paper_url, "registered_at": spec.registered_at, "evaluator": spec.evaluator,
+            "parameters": spec.parameters, "decisions": spec.decisions,
+            "amendments": [asdict(a) for a in spec.amendments],
+        }
+
+
+def status_from(assessment: Assessment, due: bool) -> tuple[str, str | None]:
+    """Map an assessment to (status, provisional) for a prediction that is or is not due."""
+    if due or assessment.final:
+        return {PASS: PASSED, FAIL: FAILED}.get(assessment.outcome, INCONCLUSIVE), None
+    if assessment.insufficient and assessment.outcome != FAIL and not assessment.evidence.get("rows"):
+        return PENDING, None
+    return PENDING, ON_TRACK if assessment.outcome == PASS else AT_RISK
+
+
+def snapshot_day(spec: PredictionSpec, as_of: dt.date) -> dt.date:
+    """The day whose data decide: `as_of`, or the deadline day once it has passed (G11)."""
+    return min(as_of, spec.deadline_day())
+
+
+def assess(spec: PredictionSpec, frame: pd.DataFrame, day: dt.date) -> Assessment:
+    """Run the prediction's registered evaluator on one panel."""
+    return EVALUATORS[spec.evaluator](frame, spec.parameters, day)
+
+
+def evaluate(spec: PredictionSpec, panels: PanelSource, as_of: dt.date) -> Verdict:
+    """One prediction as of a day, under the default precedence and each alternative."""
+    day = snapshot_day(spec, as_of)
+    due = as_of >= spec.deadline_day()
+    readings: dict[str, tuple[str, str | None]] = {}
+    main: Assessment | None = None
+    for name, precedence in ALTERNATIVE_PRECEDENCES.items():
+        assessment = assess(spec, panels.evidence(day, precedence), day)
+        readings[name] = status_from(assessment, due)
+        if precedence == DEFAULT_PRECEDENCE:
+            main = assessment
+    assert main is not None
+    status, provisional = readings["default"]
+    decided_at = decision_time(spec, main, due) if status in FINAL else None
+    by_source = {name: (f"{s}:{p}" if p else s) for name, (s, p) in readings.items()}
+    evidence = {"summary": main.summary, "snapshot": day.isoformat(), **main.evidence}
+    return Verdict(spec, as_of, status, provisional, evidence, decided_at,
+                   source_sensitive=len(set(by_source.values())) > 1, by_source=by_source)
+
+
+def decision_time(spec: PredictionSpec, assessment: Assessment, due: bool) -> str:
+    """When a final verdict was decided: the deadline, or for an early decision the end of the
+    day its last deciding score became known (so every replay gives the same instant)."""
+    if due:
+        return spec.deadline
+    known = [v for row in assessment.evidence.get("rows", []) if row.get("scored", True)
+             for k, v in row.items() if k.endswith("_known") and v]
+    day = dt.date.fromisoformat(max(known)) if known else spec.deadline_day()
+    return format_instant(dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC))
+
+
+def evaluate_all(paths: Paths, as_of: dt.date, source: PanelSource | None = None) -> list[Verdict]:
+    """Every prediction as of `as_of`, from data/ alone; writes nothing. Recorded finality
+    (data/verdicts.json) is applied for verdicts decided on or before `as_of`. A `source`
+    shares its panels with the rest of the run (see tracker.panel.PanelSource)."""
+    panels = source or PanelSource(paths)
+    recorded = read_state(paths).get("predictions", {})
+    return [apply_finality(evaluate(spec, panels, as_of), recorded.get(spec.id)) for spec in load_specs(paths)]
+
+
+def apply_finality(verdict: Verdict, recorded: dict | None) -> Verdict:
+    """Keep a verdict decided earlier, whatever the data say now; note the disagreement."""
+    if not recorded or recorded.get("status") not in FINAL or not recorded.get("decided_at"):
+        return verdict
+    if recorded["decided_at"][:10] > verdict.as_of.isoformat():
+        return verdict
+    if (verdict.status, verdict.evidence.get("summary")) == (recorded["status"], recorded.get("summary")):
+        return verdict
+    late = f"re-evaluated on {verdict.as_of}: {verdict.status} ({verdict.evidence.get('summary')})"
+    evidence = {**verdict.evidence, "summary": recorded.get("summary", "")}
+    return replace(verdict, status=recorded["status"], provisional=None, decided_at=recorded["decided_at"],
+                   evidence=evidence, late_evidence=late)
+
+
+def read_state(paths: Paths) -> dict[str, Any]:
+    """data/verdicts.json, or an empty state before the first check."""
+    if not paths.verdicts.exists():
+        return {}
+    return json.loads(paths.verdicts.read_text(encoding="utf-8"))
+
+
+def state_of(verdicts: list[Verdict]) -> dict[str, Any]:
+    """What data/verdicts.json records: no wall-clock time, so reruns write the same bytes."""
+    as_of = verdicts[0].as_of.isoformat() if verdicts else ""
+    return {"as_of": as_of, "predictions": {v.id: {
+        "status": v.status, "provisional": v.provisional, "decided_at": v.decided_at,
+        "summary": v.evidence.get("summary", ""), "source_sensitive": v.source_sensitive,
+        "late_evidence": v.late_evidence} for v in verdicts}}
+
+
+def transition_events(old: dict[str, Any], verdicts: list[Verdict], now: dt.datetime) -> list[Event]:
+    """Ledger events for what changed since the recorded state."""
+    at = format_instant(now)
+    events = []
+    for verdict in verdicts:
+        before = old.get("predictions", {}).get(verdict.id, {})
+        payload = {"prediction": verdict.id, "title": verdict.spec.title, "status": verdict.status,
+                   "summary": verdict.evidence.get("summary", "")}
+        if verdict.status in FINAL and before.get("status") != verdict.status:
+            events.append(Event(make_event_id("verdict_decided", verdict.id, verdict.status), "verdict_decided", at, payload))
+        elif before.get("provisional") and verdict.provisional and before["provisional"] != verdict.provisional:
+            payload.update(old=before["provisional"], new=verdict.provisional)
+            events.append(Event(make_event_id("provisional_flipped", verdict.id, verdict.as_of, verdict.provisional),
+                                "provisional_flipped", at, payload))
+        if verdict.late_evidence and verdict.late_evidence != before.get("late_evidence"):
+            payload.update(note=verdict.late_evidence)
+            events.append(Event(make_event_id("late_evidence", verdict.id, verdict.late_evidence), "late_evidence", at, payload))
+    return events
+
+
+def amendment_events(verdicts: list[Verdict], now: dt.datetime) -> list[Event]:
+    """One event per registered amendment (stable ids: a rerun adds nothing)."""
+    return [Event(make_event_id("amendment", a.file), "amendment", format_instant(now),
+                  {"prediction": a.prediction, "date": a.date, "text": a.text, "reason": a.reason})
+            for v in verdicts for a in v.spec.amendments if a.date <= v.as_of.isoformat()]
+
+
+def check(paths: Paths, as_of: dt.date, now: dt.datetime, source: PanelSource | None = None) -> list[Verdict]:
+    """Evaluate, record the state in data/verdicts.json and append the ledger events.
+
+    A replay of a day before the recorded one evaluates but records nothing: the record only
+    moves forward in time.
+    """
+    verdicts = evaluate_all(paths, as_of, source)
+    old = read_state(paths)
+    if old.get("as_of", "") > as_of.isoformat():
+        return verdicts
+    append_events(paths.ledger, transition_events(old, verdicts, now) + amendment_events(verdicts, now))
+    atomic_write_text(paths.verdicts, json.dumps(state_of(verdicts), indent=2, sort_keys=True) + "\n")
+    return verdicts
