@@ -55,7 +55,10 @@ def main(argv: Sequence[str]) -> int:
     wanted, options = list(argv[:split]) or list(names), list(argv[split:])
     unknown = [n for n in wanted if n not in names]
     if unknown:
-        print(f"benchmarks: unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(names)}", file=sys.stderr)
+        print(
+            f"benchmarks: unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(names)}",
+            file=sys.stderr,
+        )
         return 2
     statuses = [run_one(name, names[name], options) for name in wanted]
     return next((s for s in statuses if s), 0)

@@ -47,25 +47,38 @@ def queue_case(n_events: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         paths = Paths(Path(tmp))
         append_events(paths.ledger, ledger(n_events))
-        env = {"CAPE_WEBHOOK_URL": "http://127.0.0.1:9/h", "CAPE_WEBHOOK_SECRET": "s" * 32,
-               "CAPE_SLACK_WEBHOOK_URL": "http://127.0.0.1:9/s"}
+        env = {
+            "CAPE_WEBHOOK_URL": "http://127.0.0.1:9/h",
+            "CAPE_WEBHOOK_SECRET": "s" * 32,
+            "CAPE_SLACK_WEBHOOK_URL": "http://127.0.0.1:9/s",
+        }
         config = load_config(paths, env)
         entries = n_events // 5 * 2
-        return timed(f"queue_from_ledger, {n_events} events -> {entries} entries", entries,
-                     lambda: queue_from_ledger(paths, config))
+        return timed(
+            f"queue_from_ledger, {n_events} events -> {entries} entries",
+            entries,
+            lambda: queue_from_ledger(paths, config),
+        )
 
 
 def backlog_case(n_alerts: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp, WebhookReceiver(secret="b" * 32) as hook, \
-            WebhookReceiver(path="/services/x", slack=True) as slack, SmtpSink() as smtp, \
-            httpx.Client(timeout=10) as http:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        WebhookReceiver(secret="b" * 32) as hook,
+        WebhookReceiver(path="/services/x", slack=True) as slack,
+        SmtpSink() as smtp,
+        httpx.Client(timeout=10) as http,
+    ):
         paths = Paths(Path(tmp))
         append_events(paths.ledger, ledger(n_alerts * 5))
         config = load_config(paths, channel_env(webhook=hook, slack=slack, smtp=smtp))
         entries = queue_from_ledger(paths, config)
         clients = Clients(http=http, sleep=lambda _: None)
-        return timed(f"deliver_pending, backlog of {entries} (webhook+slack+email)", entries,
-                     lambda: deliver_pending(paths, config, clients, NOW))
+        return timed(
+            f"deliver_pending, backlog of {entries} (webhook+slack+email)",
+            entries,
+            lambda: deliver_pending(paths, config, clients, NOW),
+        )
 
 
 def main() -> None:

@@ -33,8 +33,10 @@ AT = "2026-01-01T00:00:00Z"
 def _small_zip() -> bytes:
     """The real zip's three members that the parser reads, re-zipped (same bytes inside)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(FIXTURES / "epoch/2026-04-11/benchmark_data.zip") as source, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(FIXTURES / "epoch/2026-04-11/benchmark_data.zip") as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for name in ("gpqa_diamond.csv", "swe_bench_verified.csv", "hle_external.csv"):
             target.writestr(name, source.read(name))
     return buffer.getvalue()
@@ -43,7 +45,9 @@ def _small_zip() -> bytes:
 def _small_swebench() -> bytes:
     document = json.loads((FIXTURES / "swe-bench/2025-12-02/leaderboards.json").read_bytes())
     for board in document["leaderboards"]:
-        board["results"] = [{k: v for k, v in r.items() if k != "per_instance_details"} for r in board["results"][:8]]
+        board["results"] = [
+            {k: v for k, v in r.items() if k != "per_instance_details"} for r in board["results"][:8]
+        ]
     return json.dumps(document).encode()
 
 
@@ -53,7 +57,10 @@ def _hub_objects() -> bytes:
     objects = []
     for path in sorted((FIXTURES / "hf-hub").glob("*.yaml")):
         for item in yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"]:
-            if "huggingface.co/api/models/" in item["request"]["uri"] and item["response"]["status"]["code"] == 200:
+            if (
+                "huggingface.co/api/models/" in item["request"]["uri"]
+                and item["response"]["status"]["code"] == 200
+            ):
                 objects.append(json.loads(item["response"]["body"]["string"]))
     return json.dumps(objects).encode()
 
@@ -62,15 +69,22 @@ def parsers() -> dict[str, tuple[Callable[[], bytes], Callable[[bytes], list]]]:
     """name -> (seed loader, parser)."""
     return {
         "epoch (zip)": (_small_zip, lambda d: epoch.parse(d, retrieved_at=AT)),
-        "epoch run table (csv)": (lambda: (FIXTURES / "epoch/2026-03-12/swe_bench_verified.csv").read_bytes(),
-                                  lambda d: epoch.parse_run_table(d, benchmark="swe_bench_verified",
-                                                                  member="swe_bench_verified.csv", retrieved_at=AT)),
-        "hle (csv)": (lambda: (FIXTURES / "epoch/2026-03-12/hle_external.csv").read_bytes(),
-                      lambda d: hle.parse(d, retrieved_at=AT)),
+        "epoch run table (csv)": (
+            lambda: (FIXTURES / "epoch/2026-03-12/swe_bench_verified.csv").read_bytes(),
+            lambda d: epoch.parse_run_table(
+                d, benchmark="swe_bench_verified", member="swe_bench_verified.csv", retrieved_at=AT
+            ),
+        ),
+        "hle (csv)": (
+            lambda: (FIXTURES / "epoch/2026-03-12/hle_external.csv").read_bytes(),
+            lambda d: hle.parse(d, retrieved_at=AT),
+        ),
         "swebench (json)": (_small_swebench, lambda d: swebench.parse(d, retrieved_at=AT)),
         "hf_hub (json)": (_hub_objects, lambda d: hf_hub.parse(d, retrieved_at=AT)),
-        "vendor (csv)": (lambda: (FIXTURES / "scrapers/vendor_seed.csv").read_bytes(),
-                         lambda d: vendor.parse(d, retrieved_at=AT)),
+        "vendor (csv)": (
+            lambda: (FIXTURES / "scrapers/vendor_seed.csv").read_bytes(),
+            lambda d: vendor.parse(d, retrieved_at=AT),
+        ),
     }
 
 
@@ -97,12 +111,12 @@ def mutate(seed: bytes, rng: random.Random) -> bytes:
         elif kind == 1:
             data[at:at] = rng.randbytes(rng.randint(1, 16))
         elif kind == 2:
-            del data[at:at + rng.randint(1, 64)]
+            del data[at : at + rng.randint(1, 64)]
         elif kind == 3:
             del data[at:]
         else:
             start = rng.randrange(len(data) + 1)
-            data[at:at] = data[start:start + rng.randint(1, 128)]
+            data[at:at] = data[start : start + rng.randint(1, 128)]
     return bytes(data)
 
 
@@ -151,8 +165,10 @@ def main(argv: list[str]) -> int:
             seconds = time.perf_counter() - began
             merged = {k: sum(r[k] for r in results) for k in ("records", "parse_error", "other")}
             bad += merged["other"]
-            print(f"| {name} | {total} | {merged['records']} | {merged['parse_error']} | {merged['other']} | "
-                  f"{seconds:.1f} | {seconds * 1e6 * workers / total:.0f} |")
+            print(
+                f"| {name} | {total} | {merged['records']} | {merged['parse_error']} | {merged['other']} | "
+                f"{seconds:.1f} | {seconds * 1e6 * workers / total:.0f} |"
+            )
             for result in results:
                 for failure in result["failures"]:
                     print(failure, file=sys.stderr)

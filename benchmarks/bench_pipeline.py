@@ -47,8 +47,13 @@ def clean_env() -> dict[str, str]:
 
 def timed_run(root: Path, *args: str) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "tracker", "--root", str(root), "run", "--offline", *args],
-                   check=True, capture_output=True, env=clean_env(), cwd=REPO)
+    subprocess.run(
+        [sys.executable, "-m", "tracker", "--root", str(root), "run", "--offline", *args],
+        check=True,
+        capture_output=True,
+        env=clean_env(),
+        cwd=REPO,
+    )
     return time.perf_counter() - started
 
 
@@ -60,8 +65,10 @@ def end_to_end(repeats: int = 3) -> list[tuple[str, float, float]]:
             root = copy_project(Path(tmp))
             first.append(timed_run(root))
             again.append(timed_run(root))
-    return [("tracker run --offline, fresh copy of the shipped data", statistics.median(first), min(first)),
-            ("same again, nothing new", statistics.median(again), min(again))]
+    return [
+        ("tracker run --offline, fresh copy of the shipped data", statistics.median(first), min(first)),
+        ("same again, nothing new", statistics.median(again), min(again)),
+    ]
 
 
 def synthetic_models(n: int, rng: random.Random) -> tuple[list, list]:
@@ -73,8 +80,16 @@ def synthetic_models(n: int, rng: random.Random) -> tuple[list, list]:
     for i in range(n):
         released = dt.date(2026, 5, 20) + dt.timedelta(days=rng.randrange(180))
         model_id = f"synthetic-{i:05d}"
-        models.append(Model(model_id=model_id, name=f"Synthetic {i:05d}", lab=rng.choice(LABS),
-                            release_date=released.isoformat(), cohort="tracked", frontier=True))
+        models.append(
+            Model(
+                model_id=model_id,
+                name=f"Synthetic {i:05d}",
+                lab=rng.choice(LABS),
+                release_date=released.isoformat(),
+                cohort="tracked",
+                frontier=True,
+            )
+        )
         known = min(released + dt.timedelta(days=rng.randrange(1, 20)), AS_OF)
         swe = rng.uniform(20, 85)
         scores = {"swe_bench_verified": swe, "gpqa_diamond": min(99.0, 0.51 * swe + 46.4 + rng.gauss(0, 6))}
@@ -83,10 +98,18 @@ def synthetic_models(n: int, rng: random.Random) -> tuple[list, list]:
         if rng.random() < 0.1:
             scores["ifeval"] = rng.uniform(80, 95)
         for benchmark, score in scores.items():
-            observations.append(Observation(
-                model_id=model_id, benchmark=benchmark, score=round(score, 1), source="epoch",
-                source_url="https://epoch.ai/data/benchmark_data.zip", retrieved_at=f"{known}T05:17:00Z",
-                reported_date=known.isoformat(), raw_model=f"Synthetic {i:05d}"))
+            observations.append(
+                Observation(
+                    model_id=model_id,
+                    benchmark=benchmark,
+                    score=round(score, 1),
+                    source="epoch",
+                    source_url="https://epoch.ai/data/benchmark_data.zip",
+                    retrieved_at=f"{known}T05:17:00Z",
+                    reported_date=known.isoformat(),
+                    raw_model=f"Synthetic {i:05d}",
+                )
+            )
     return models, observations
 
 
@@ -124,8 +147,14 @@ def stages(root: Path) -> dict[str, Callable[[], object]]:
         return run["verdicts"]
 
     def site() -> object:
-        return sitegen.build_site(paths, AS_OF, root / "_site", source=run["source"],
-                                  verdicts=run["verdicts"], current=run["current"])
+        return sitegen.build_site(
+            paths,
+            AS_OF,
+            root / "_site",
+            source=run["source"],
+            verdicts=run["verdicts"],
+            current=run["current"],
+        )
 
     return {"stats (current_stats)": stats, "check (predictions.check)": check, "site (build_site)": site}
 

@@ -36,16 +36,41 @@ def grown_project(root: Path, n_models: int = 300, n_events: int = 5000) -> Path
     for i in range(n_models):
         day = dt.date(2026, 6, 1) + dt.timedelta(days=i % 360)
         mid = f"bench-model-{i:03d}"
-        models.append(Model(model_id=mid, name=f"Bench Model {i}", lab=LABS[i % len(LABS)], release_date=day.isoformat()))
-        for benchmark, score in (("swe_bench_verified", 60 + (i * 7) % 35), ("gpqa_diamond", 65 + (i * 11) % 33),
-                                 ("ifeval", 85 + (i * 3) % 14), ("hle", 10 + (i * 5) % 40)):
-            observations.append(Observation(mid, benchmark, float(score), "epoch", "https://epoch.ai/benchmarks",
-                                            f"{day + dt.timedelta(days=5)}T06:00:00Z"))
+        models.append(
+            Model(
+                model_id=mid, name=f"Bench Model {i}", lab=LABS[i % len(LABS)], release_date=day.isoformat()
+            )
+        )
+        for benchmark, score in (
+            ("swe_bench_verified", 60 + (i * 7) % 35),
+            ("gpqa_diamond", 65 + (i * 11) % 33),
+            ("ifeval", 85 + (i * 3) % 14),
+            ("hle", 10 + (i * 5) % 40),
+        ):
+            observations.append(
+                Observation(
+                    mid,
+                    benchmark,
+                    float(score),
+                    "epoch",
+                    "https://epoch.ai/benchmarks",
+                    f"{day + dt.timedelta(days=5)}T06:00:00Z",
+                )
+            )
     write_models(paths.models, read_models(paths.models) + models)
     write_observations(paths.scores, observations)
-    append_events(paths.ledger, [Event(make_event_id("new_score", i), "new_score" if i % 10 else "new_frontier_release",
-                                       "2026-07-01T06:00:00Z", {"model_id": f"bench-model-{i % n_models:03d}", "h": 1.0})
-                                 for i in range(n_events)])
+    append_events(
+        paths.ledger,
+        [
+            Event(
+                make_event_id("new_score", i),
+                "new_score" if i % 10 else "new_frontier_release",
+                "2026-07-01T06:00:00Z",
+                {"model_id": f"bench-model-{i % n_models:03d}", "h": 1.0},
+            )
+            for i in range(n_events)
+        ],
+    )
     return paths
 
 
@@ -82,9 +107,13 @@ def measure(label: str, paths: Paths, as_of: dt.date, out: Path) -> list[tuple[s
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        rows = measure("committed data, as of 2026-11-26", Paths(REPO), dt.date(2026, 11, 26), Path(tmp) / "a")
+        rows = measure(
+            "committed data, as of 2026-11-26", Paths(REPO), dt.date(2026, 11, 26), Path(tmp) / "a"
+        )
         grown = grown_project(Path(tmp) / "grown")
-        rows += measure("300 tracked + 5000 events, as of 2027-05-31", grown, dt.date(2027, 5, 31), Path(tmp) / "b")
+        rows += measure(
+            "300 tracked + 5000 events, as of 2027-05-31", grown, dt.date(2027, 5, 31), Path(tmp) / "b"
+        )
     print("| case | stage | wall s | CPU s |")
     print("|---|---|---|---|")
     for label, stage, wall, cpu in rows:

@@ -53,7 +53,9 @@ class _LocalHTTPServer:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -113,7 +115,7 @@ class GitHubFake(_LocalHTTPServer):
         parts = urlsplit(path)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         prefix = f"/repos/{self.repository}/issues"
-        route = parts.path[len(prefix):] if parts.path.startswith(prefix) else None
+        route = parts.path[len(prefix) :] if parts.path.startswith(prefix) else None
         data = json.loads(body) if body else {}
         if route == "" and method == "GET":
             return self._page(parts.path, query, self._matching(query))
@@ -141,7 +143,8 @@ class GitHubFake(_LocalHTTPServer):
         wanted = [label for label in query.get("labels", "").split(",") if label]
         state = query.get("state", "open")
         return [
-            issue for issue in self.issues
+            issue
+            for issue in self.issues
             if all(label in [x["name"] for x in issue["labels"]] for label in wanted)
             and (state == "all" or issue["state"] == state)
         ]
@@ -149,7 +152,7 @@ class GitHubFake(_LocalHTTPServer):
     def _page(self, path: str, query: dict[str, str], items: list[dict[str, Any]]):
         per_page = min(int(query.get("per_page", 30)), self.per_page_cap)
         page = int(query.get("page", 1))
-        chunk = items[(page - 1) * per_page: page * per_page]
+        chunk = items[(page - 1) * per_page : page * per_page]
         headers = {}
         if page * per_page < len(items):
             next_query = urlencode({**query, "page": page + 1})
@@ -159,7 +162,10 @@ class GitHubFake(_LocalHTTPServer):
     def _create(self, data: dict[str, Any]) -> dict[str, Any]:
         number = len(self.issues) + 1
         issue = {
-            "number": number, "title": data["title"], "body": data.get("body", ""), "state": "open",
+            "number": number,
+            "title": data["title"],
+            "body": data.get("body", ""),
+            "state": "open",
             "labels": [{"name": name} for name in data.get("labels", [])],
             "html_url": f"https://github.test/{self.repository}/issues/{number}",
         }
@@ -187,8 +193,9 @@ class WebhookReceiver(_LocalHTTPServer):
     """A receiver at `path` that checks `header` = sha256=HMAC(secret, body) and keeps one
     body per Idempotency-Key; with slack=True a Slack incoming webhook (text required)."""
 
-    def __init__(self, path: str = "/hook", secret: str = "", header: str = "X-Cape-Signature",
-                 slack: bool = False):
+    def __init__(
+        self, path: str = "/hook", secret: str = "", header: str = "X-Cape-Signature", slack: bool = False
+    ):
         super().__init__()
         self.path = path
         self.secret = secret
@@ -289,8 +296,11 @@ class SmtpSink:
         self.controller.stop()
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
-        ok = isinstance(auth_data, LoginPassword) and self.login is not None and (
-            auth_data.login.decode(), auth_data.password.decode()) == self.login
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and self.login is not None
+            and (auth_data.login.decode(), auth_data.password.decode()) == self.login
+        )
         self.auth_attempts.append(mechanism)
         return AuthResult(success=ok, handled=False)
 
@@ -299,16 +309,39 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1, made with the openssl command (EC key: fast)."""
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=30,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
     )
     return cert, key
 
 
-def channel_env(github: GitHubFake | None = None, webhook: WebhookReceiver | None = None,
-                slack: WebhookReceiver | None = None, smtp: SmtpSink | None = None) -> dict[str, str]:
+def channel_env(
+    github: GitHubFake | None = None,
+    webhook: WebhookReceiver | None = None,
+    slack: WebhookReceiver | None = None,
+    smtp: SmtpSink | None = None,
+) -> dict[str, str]:
     """The environment that points each given channel at its local server (plain SMTP,
     with login when the sink requires it)."""
     env: dict[str, str] = {}
@@ -319,8 +352,13 @@ def channel_env(github: GitHubFake | None = None, webhook: WebhookReceiver | Non
     if slack:
         env.update(CAPE_SLACK_WEBHOOK_URL=slack.endpoint)
     if smtp:
-        env.update(CAPE_SMTP_HOST=smtp.host, CAPE_SMTP_PORT=str(smtp.port), CAPE_SMTP_FROM="alerts@tracker.test",
-                   CAPE_SMTP_TO="watcher@example.test", CAPE_SMTP_STARTTLS="false")
+        env.update(
+            CAPE_SMTP_HOST=smtp.host,
+            CAPE_SMTP_PORT=str(smtp.port),
+            CAPE_SMTP_FROM="alerts@tracker.test",
+            CAPE_SMTP_TO="watcher@example.test",
+            CAPE_SMTP_STARTTLS="false",
+        )
         if smtp.login:
             env.update(CAPE_SMTP_USER=smtp.login[0], CAPE_SMTP_PASSWORD=smtp.login[1])
     return env

@@ -40,8 +40,11 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` (runtime files excepted) as relative path -> bytes."""
     if not folder.exists():
         return {}
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name not in RUNTIME_FILES}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name not in RUNTIME_FILES
+    }
 
 
 def changed_files(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
@@ -74,8 +77,11 @@ def assert_data_valid(paths: Paths) -> None:
 
 def tracker_env(**extra: str) -> dict[str, str]:
     """The environment for a `tracker` subprocess: no secrets or tokens of the caller."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CAPE_", "GITHUB_")) and k not in ("PYTHONPATH",)}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CAPE_", "GITHUB_")) and k not in ("PYTHONPATH",)
+    }
     env.update(extra)
     return env
 
@@ -85,13 +91,25 @@ def tracker_cmd(root: Path, *args: str) -> list[str]:
 
 
 def run_tracker(root: Path, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(tracker_cmd(root, *args), capture_output=True, text=True, timeout=timeout,
-                          env=tracker_env(**env), cwd=REPO)
+    return subprocess.run(
+        tracker_cmd(root, *args),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=tracker_env(**env),
+        cwd=REPO,
+    )
 
 
 def start_tracker(root: Path, *args: str, **env: str) -> subprocess.Popen:
-    return subprocess.Popen(tracker_cmd(root, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=tracker_env(**env), cwd=REPO)
+    return subprocess.Popen(
+        tracker_cmd(root, *args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=tracker_env(**env),
+        cwd=REPO,
+    )
 
 
 class Lines:

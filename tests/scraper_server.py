@@ -52,7 +52,9 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             parts = urlsplit(self.path)
             with server.lock:
-                server.requests.append({"path": parts.path, "query": parts.query, "headers": dict(self.headers)})
+                server.requests.append(
+                    {"path": parts.path, "query": parts.query, "headers": dict(self.headers)}
+                )
             answer = server.next_answer(parts.path, parts.query)
             if answer.get("hang"):
                 time.sleep(answer["hang"])

@@ -23,9 +23,20 @@ from typing import Any
 
 import websocket
 
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
-                  "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--mute-audio",
+    "--hide-scrollbars",
+)
 
 
 def find_chromium() -> str | None:
@@ -64,13 +75,23 @@ class Browser:
         self.timeout = timeout
         self.profile = Path(tempfile.mkdtemp(prefix="cape-chromium-"))
         self.process = subprocess.Popen(
-            [executable, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
-             "--remote-debugging-address=127.0.0.1", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                executable,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={self.profile}",
+                "--remote-debugging-port=0",
+                "--remote-debugging-address=127.0.0.1",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.next_id = 0
         self.events: list[dict] = []
         try:
-            self.socket = websocket.create_connection(self._page_socket_url(), timeout=timeout, suppress_origin=True)
+            self.socket = websocket.create_connection(
+                self._page_socket_url(), timeout=timeout, suppress_origin=True
+            )
             for domain in ("Page", "Runtime", "Log", "Network"):
                 self.call(f"{domain}.enable")
         except BaseException:
@@ -138,7 +159,9 @@ class Browser:
             elif method == "Network.responseReceived" and params["response"]["status"] >= 400:
                 report.errors.append(f"HTTP {params['response']['status']} {params['response']['url']}")
             elif method == "Network.loadingFailed":
-                report.errors.append(f"load failed: {params.get('errorText')} {params.get('blockedReason', '')}")
+                report.errors.append(
+                    f"load failed: {params.get('errorText')} {params.get('blockedReason', '')}"
+                )
             elif method == "Runtime.exceptionThrown":
                 report.errors.append(f"exception: {params['exceptionDetails'].get('text')}")
             elif method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert", "warning"):
@@ -149,24 +172,46 @@ class Browser:
 
     def set_viewport(self, width: int, height: int, mobile: bool = False) -> None:
         """Emulate a screen of `width` x `height` CSS pixels."""
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=mobile)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=mobile,
+        )
 
     def type_into(self, element_id: str, text: str) -> None:
         """Replace an input's value the way a reader does: focus, select all, type."""
-        self.evaluate(f"(e => {{ e.focus(); e.select(); }})(document.getElementById({json.dumps(element_id)}))")
+        self.evaluate(
+            f"(e => {{ e.focus(); e.select(); }})(document.getElementById({json.dumps(element_id)}))"
+        )
         if text:
             self.call("Input.insertText", text=text)
         else:
-            self.call("Input.dispatchKeyEvent", type="keyDown", key="Backspace", code="Backspace",
-                      windowsVirtualKeyCode=8)
-            self.call("Input.dispatchKeyEvent", type="keyUp", key="Backspace", code="Backspace",
-                      windowsVirtualKeyCode=8)
+            self.call(
+                "Input.dispatchKeyEvent",
+                type="keyDown",
+                key="Backspace",
+                code="Backspace",
+                windowsVirtualKeyCode=8,
+            )
+            self.call(
+                "Input.dispatchKeyEvent",
+                type="keyUp",
+                key="Backspace",
+                code="Backspace",
+                windowsVirtualKeyCode=8,
+            )
 
     def screenshot(self, path: Path) -> bytes:
         """A PNG of the whole page (not only the viewport), written to `path`."""
         size = self.call("Page.getLayoutMetrics")["cssContentSize"]
-        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                         clip={"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1})
+        data = self.call(
+            "Page.captureScreenshot",
+            format="png",
+            captureBeyondViewport=True,
+            clip={"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+        )
         png = base64.b64decode(data["data"])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(png)
@@ -194,7 +239,6 @@ def browser(executable: str):
         yield instance
     finally:
         instance.close()
-
 
 
 def main(argv: list[str]) -> int:

@@ -29,10 +29,19 @@ def alert(kind: str, tag: str = "1", **payload) -> Event:
         "verdict_decided": {"prediction": "P3", "status": "passed", "summary": "r = 0.81 >= 0.6"},
         "provisional_flipped": {"prediction": "P3", "old": "on_track", "new": "at_risk", "summary": "s"},
         "amendment": {"prediction": "P3", "date": "2026-07-01", "text": "Clarified the source."},
-        "new_frontier_release": {"model_id": "x-1", "name": "X-1", "lab": "Lab", "release_date": "2026-05-30",
-                                 "h": 1.5},
-        "steering_result": {"model_id": "org/m", "revision": "abcdef0123456789", "verdict": "replicated",
-                            "file": "f.json"},
+        "new_frontier_release": {
+            "model_id": "x-1",
+            "name": "X-1",
+            "lab": "Lab",
+            "release_date": "2026-05-30",
+            "h": 1.5,
+        },
+        "steering_result": {
+            "model_id": "org/m",
+            "revision": "abcdef0123456789",
+            "verdict": "replicated",
+            "file": "f.json",
+        },
     }
     return Event(f"{kind}-{tag:0>16}", kind, "2026-06-01T23:59:59Z", {**defaults[kind], **payload})
 
@@ -54,7 +63,9 @@ def github():
 
 
 def test_github_verdict_opens_labelled_issue_and_closes_it(tmp_path, http, github):
-    result = channel(tmp_path, channel_env(github=github), "github", http).send(render(alert("verdict_decided")))
+    result = channel(tmp_path, channel_env(github=github), "github", http).send(
+        render(alert("verdict_decided"))
+    )
     [issue] = github.issues
     assert result.ref == issue["html_url"] and not result.duplicate
     assert issue["title"] == "Prediction P3: passed" and issue["state"] == "closed"
@@ -73,7 +84,10 @@ def test_github_updates_are_comments_on_the_prediction_issue(tmp_path, http, git
     assert [i["title"] for i in github.issues] == ["Prediction P3: passed", "Prediction P4: pending"]
     bodies = github.comment_bodies(1)
     assert len(bodies) == 2
-    assert event_marker(alert("verdict_decided").id) in bodies[0] and event_marker(alert("amendment").id) in bodies[1]
+    assert (
+        event_marker(alert("verdict_decided").id) in bodies[0]
+        and event_marker(alert("amendment").id) in bodies[1]
+    )
     assert github.issues[0]["state"] == "closed"
 
 
@@ -165,7 +179,9 @@ def test_webhook_conflict_means_already_delivered_and_header_is_configurable(tmp
 
 def test_slack_message_carries_subject_and_event_id(tmp_path, http):
     with WebhookReceiver(path="/services/T1/B1/slk", slack=True) as receiver:
-        result = channel(tmp_path, channel_env(slack=receiver), "slack", http).send(render(alert("verdict_decided")))
+        result = channel(tmp_path, channel_env(slack=receiver), "slack", http).send(
+            render(alert("verdict_decided"))
+        )
         assert result.ref == "HTTP 200"
         [text] = receiver.slack_texts()
         assert text.startswith("*P3 verdict: PASSED*") and alert("verdict_decided").id in text
@@ -196,7 +212,11 @@ def test_email_with_login_has_stable_message_id(tmp_path, http):
         message = render(alert("verdict_decided"))
         result = mail.send(message)
         mail.send(message)
-        assert sink.message_ids() == [result.ref, result.ref] == [f"<{message.event_id}.cape-tracker@tracker.test>"] * 2
+        assert (
+            sink.message_ids()
+            == [result.ref, result.ref]
+            == [f"<{message.event_id}.cape-tracker@tracker.test>"] * 2
+        )
         received = sink.messages[0]
         assert received["Subject"] == "P3 verdict: PASSED" and received["X-Cape-Event-Id"] == message.event_id
         assert received["Auto-Submitted"] == "auto-generated"
@@ -213,7 +233,9 @@ def test_email_wrong_password_is_permanent_and_not_echoed(tmp_path, http):
         assert not raised.value.transient and "wrong-pass-9" not in str(raised.value) and sink.messages == []
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command for a test certificate")
+@pytest.mark.skipif(
+    shutil.which("openssl") is None, reason="needs the openssl command for a test certificate"
+)
 def test_email_starttls_and_login(tmp_path, http):
     cert, key = self_signed_cert(tmp_path)
     trust = ssl.create_default_context(cafile=str(cert))
@@ -230,9 +252,16 @@ def test_email_starttls_and_login(tmp_path, http):
         assert not raised.value.transient and len(sink.messages) == 1
 
 
-@pytest.mark.parametrize("status, headers, transient", [
-    (403, {"x-ratelimit-remaining": "0"}, True), (403, {"retry-after": "60"}, True), (403, {}, False),
-    (408, {}, True), (422, {}, False), (502, {}, True),
-])
+@pytest.mark.parametrize(
+    "status, headers, transient",
+    [
+        (403, {"x-ratelimit-remaining": "0"}, True),
+        (403, {"retry-after": "60"}, True),
+        (403, {}, False),
+        (408, {}, True),
+        (422, {}, False),
+        (502, {}, True),
+    ],
+)
 def test_which_http_answers_are_worth_retrying(status, headers, transient):
     assert is_transient_status(httpx.Response(status, headers=headers)) is transient

@@ -9,11 +9,16 @@ from tracker.alerts.redact import Redactor, Secret
 from tracker.paths import Paths
 
 FULL_ENV = {
-    "GITHUB_TOKEN": "ghp_token_value", "GITHUB_REPOSITORY": "owner/repo",
-    "CAPE_WEBHOOK_URL": "https://hooks.example.test/in/abc123", "CAPE_WEBHOOK_SECRET": "whsec_value",
+    "GITHUB_TOKEN": "ghp_token_value",
+    "GITHUB_REPOSITORY": "owner/repo",
+    "CAPE_WEBHOOK_URL": "https://hooks.example.test/in/abc123",
+    "CAPE_WEBHOOK_SECRET": "whsec_value",
     "CAPE_SLACK_WEBHOOK_URL": "https://hooks.slack.test/services/T0/B0/slackvalue",
-    "CAPE_SMTP_HOST": "smtp.example.test", "CAPE_SMTP_FROM": "a@example.test",
-    "CAPE_SMTP_TO": "b@example.test, c@example.test", "CAPE_SMTP_USER": "user", "CAPE_SMTP_PASSWORD": "pw_value",
+    "CAPE_SMTP_HOST": "smtp.example.test",
+    "CAPE_SMTP_FROM": "a@example.test",
+    "CAPE_SMTP_TO": "b@example.test, c@example.test",
+    "CAPE_SMTP_USER": "user",
+    "CAPE_SMTP_PASSWORD": "pw_value",
 }
 
 
@@ -36,7 +41,7 @@ def test_every_channel_on_with_its_variables(tmp_path):
 def test_toml_switches_a_channel_off_and_sets_options(tmp_path):
     (tmp_path / "alerts.toml").write_text(
         '[alerts]\nsite_url = "https://x.test/site/"\nsince = "2026-05-01"\nmax_tries = 5\n'
-        '[slack]\nenabled = false\n[email]\nport = 2525\nstarttls = false\n'
+        "[slack]\nenabled = false\n[email]\nport = 2525\nstarttls = false\n"
         '[github]\nverdict_label = "verdict"\n'
     )
     config = load_config(Paths(tmp_path), FULL_ENV)
@@ -49,15 +54,25 @@ def test_toml_switches_a_channel_off_and_sets_options(tmp_path):
 
 
 def test_environment_overrides_port_starttls_and_api_url(tmp_path):
-    env = {**FULL_ENV, "CAPE_SMTP_PORT": "2526", "CAPE_SMTP_STARTTLS": "no", "GITHUB_API_URL": "http://127.0.0.1:9/"}
+    env = {
+        **FULL_ENV,
+        "CAPE_SMTP_PORT": "2526",
+        "CAPE_SMTP_STARTTLS": "no",
+        "GITHUB_API_URL": "http://127.0.0.1:9/",
+    }
     config = load_config(Paths(tmp_path), env)
     assert (config.channels["email"].port, config.channels["email"].starttls) == (2526, False)
     assert config.channels["github"].api_url == "http://127.0.0.1:9"
 
 
 def test_half_configured_channel_is_off_and_flagged(tmp_path):
-    env = {"CAPE_WEBHOOK_URL": "https://hooks.example.test/x", "CAPE_SMTP_HOST": "smtp.example.test",
-           "CAPE_SMTP_FROM": "a@example.test", "CAPE_SMTP_TO": "b@example.test", "CAPE_SMTP_USER": "u"}
+    env = {
+        "CAPE_WEBHOOK_URL": "https://hooks.example.test/x",
+        "CAPE_SMTP_HOST": "smtp.example.test",
+        "CAPE_SMTP_FROM": "a@example.test",
+        "CAPE_SMTP_TO": "b@example.test",
+        "CAPE_SMTP_USER": "u",
+    }
     config = load_config(Paths(tmp_path), env)
     assert config.enabled() == ()
     assert config.states["webhook"].misconfigured and "CAPE_WEBHOOK_SECRET" in config.states["webhook"].reason
@@ -65,12 +80,15 @@ def test_half_configured_channel_is_off_and_flagged(tmp_path):
     assert not config.states["slack"].misconfigured
 
 
-@pytest.mark.parametrize("var, value, expected", [
-    ("CAPE_SMTP_PORT", "smtp", "CAPE_SMTP_PORT"),
-    ("CAPE_SMTP_STARTTLS", "maybe", "CAPE_SMTP_STARTTLS"),
-    ("GITHUB_REPOSITORY", "not-a-repo", "OWNER/NAME"),
-    ("CAPE_SMTP_TO", "nobody", "not an e-mail address"),
-])
+@pytest.mark.parametrize(
+    "var, value, expected",
+    [
+        ("CAPE_SMTP_PORT", "smtp", "CAPE_SMTP_PORT"),
+        ("CAPE_SMTP_STARTTLS", "maybe", "CAPE_SMTP_STARTTLS"),
+        ("GITHUB_REPOSITORY", "not-a-repo", "OWNER/NAME"),
+        ("CAPE_SMTP_TO", "nobody", "not an e-mail address"),
+    ],
+)
 def test_bad_environment_value_disables_channel_with_reason(tmp_path, var, value, expected):
     config = load_config(Paths(tmp_path), {**FULL_ENV, var: value})
     channel = "github" if var.startswith("GITHUB") else "email"
@@ -79,18 +97,23 @@ def test_bad_environment_value_disables_channel_with_reason(tmp_path, var, value
 
 
 def test_bad_url_is_reported_without_echoing_it(tmp_path):
-    config = load_config(Paths(tmp_path), {**FULL_ENV, "CAPE_SLACK_WEBHOOK_URL": "ftp://secret-host/slackvalue"})
+    config = load_config(
+        Paths(tmp_path), {**FULL_ENV, "CAPE_SLACK_WEBHOOK_URL": "ftp://secret-host/slackvalue"}
+    )
     assert "CAPE_SLACK_WEBHOOK_URL is not an http(s) URL" in config.states["slack"].reason
     assert "slackvalue" not in config.states["slack"].reason
 
 
-@pytest.mark.parametrize("toml, where", [
-    ("[alerts]\nmax_tries = \"three\"\n", "max_tries"),
-    ("[email]\nstarttls = 1\n", "starttls"),
-    ("[alerts]\nsince = \"May\"\n", "since"),
-    ("alerts = 3\n", "[alerts]"),
-    ("[alerts\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "toml, where",
+    [
+        ('[alerts]\nmax_tries = "three"\n', "max_tries"),
+        ("[email]\nstarttls = 1\n", "starttls"),
+        ('[alerts]\nsince = "May"\n', "since"),
+        ("alerts = 3\n", "[alerts]"),
+        ("[alerts\n", "not valid TOML"),
+    ],
+)
 def test_bad_toml_names_the_key(tmp_path, toml, where):
     (tmp_path / "alerts.toml").write_text(toml)
     with pytest.raises(ConfigError, match="alerts.toml") as raised:

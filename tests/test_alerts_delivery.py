@@ -39,10 +39,18 @@ SECRETS = {
     "slack_path": "/services/T000/B000/SECRETslackXYZ",
     "smtp_password": "smtp-SECRET-password-99",
 }
-DECIDED = Event(make_event_id("verdict_decided", "P3", "failed"), "verdict_decided", "2026-06-01T23:59:59Z",
-                {"prediction": "P3", "status": "failed", "summary": "r = 0.41 < 0.60 with n = 12"})
-RELEASE = Event(make_event_id("new_frontier_release", "x-1"), "new_frontier_release", "2026-06-01T23:59:59Z",
-                {"model_id": "x-1", "name": "X-1", "lab": "Lab", "release_date": "2026-05-30", "h": -2.3})
+DECIDED = Event(
+    make_event_id("verdict_decided", "P3", "failed"),
+    "verdict_decided",
+    "2026-06-01T23:59:59Z",
+    {"prediction": "P3", "status": "failed", "summary": "r = 0.41 < 0.60 with n = 12"},
+)
+RELEASE = Event(
+    make_event_id("new_frontier_release", "x-1"),
+    "new_frontier_release",
+    "2026-06-01T23:59:59Z",
+    {"model_id": "x-1", "name": "X-1", "lab": "Lab", "release_date": "2026-05-30", "h": -2.3},
+)
 
 
 class Crash(BaseException):
@@ -62,10 +70,12 @@ class Servers:
 
 @pytest.fixture
 def servers():
-    with GitHubFake(token=SECRETS["token"]) as github, \
-            WebhookReceiver(path=SECRETS["webhook_path"], secret=SECRETS["webhook_secret"]) as webhook, \
-            WebhookReceiver(path=SECRETS["slack_path"], slack=True) as slack, \
-            SmtpSink(login=("alerts", SECRETS["smtp_password"])) as smtp:
+    with (
+        GitHubFake(token=SECRETS["token"]) as github,
+        WebhookReceiver(path=SECRETS["webhook_path"], secret=SECRETS["webhook_secret"]) as webhook,
+        WebhookReceiver(path=SECRETS["slack_path"], slack=True) as slack,
+        SmtpSink(login=("alerts", SECRETS["smtp_password"])) as smtp,
+    ):
         yield Servers(github, webhook, slack, smtp)
 
 
@@ -106,7 +116,11 @@ def test_decided_verdict_reaches_every_channel_once(paths, servers, http):
     assert_each_channel_has_it_once(servers)
     assert len(servers.webhook.posts) == len(servers.slack.posts) == len(servers.smtp.messages) == 1
     assert {e.payload["channel"] for e in read_events(paths.ledger) if e.type == "alert_sent"} == {
-        "email", "github", "slack", "webhook"}
+        "email",
+        "github",
+        "slack",
+        "webhook",
+    }
     requests_before = len(servers.github.requests)
     again = run_delivery(paths, servers.env(), http)
     assert again.delivered == [] and len(servers.github.requests) == requests_before
@@ -114,7 +128,9 @@ def test_decided_verdict_reaches_every_channel_once(paths, servers, http):
 
 
 @pytest.mark.parametrize("channel", ["github", "webhook", "slack", "email"])
-def test_crash_between_send_and_record_neither_loses_nor_duplicates(paths, servers, http, monkeypatch, channel):
+def test_crash_between_send_and_record_neither_loses_nor_duplicates(
+    paths, servers, http, monkeypatch, channel
+):
     env = {k: v for k, v in servers.env().items() if k in CHANNEL_ENV[channel] + OPTIONAL_ENV[channel]}
 
     def crash(*args, **kwargs):
@@ -161,9 +177,12 @@ def test_crash_after_every_send_then_retry_delivers_everything_once(paths, serve
             assert runs < 20
     assert runs == 9 and len(crashed) == 8 and read_outbox(paths) == []
     assert sorted(d.id for d in read_deliveries(paths)) == sorted(
-        f"{e.id}@{c}" for e in (DECIDED, RELEASE) for c in ("github", "webhook", "slack", "email"))
+        f"{e.id}@{c}" for e in (DECIDED, RELEASE) for c in ("github", "webhook", "slack", "email")
+    )
     assert len(servers.github.issues) == 2 and servers.github.comment_bodies(2) == []
-    assert len(servers.webhook.posts) == 4 and sorted(servers.webhook.accepted) == sorted([DECIDED.id, RELEASE.id])
+    assert len(servers.webhook.posts) == 4 and sorted(servers.webhook.accepted) == sorted(
+        [DECIDED.id, RELEASE.id]
+    )
     assert len(servers.smtp.messages) == 4 and len(set(servers.smtp.message_ids())) == 2
 
 
@@ -196,8 +215,14 @@ def test_process_killed_between_send_and_record(paths, servers, monkeypatch):
     )
     (paths.root / "alerts.toml").write_text("[alerts]\nmax_tries = 1\n")
     env = {k: v for k, v in os.environ.items() if k not in _all_channel_vars()}
-    killed = subprocess.run([sys.executable, "-c", script, str(paths.root)], env={**env, **servers.env()},
-                            capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)
+    killed = subprocess.run(
+        [sys.executable, "-c", script, str(paths.root)],
+        env={**env, **servers.env()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+    )
     assert killed.returncode == 137, killed.stderr
     assert len(read_outbox(paths)) == 4 and read_deliveries(paths) == [] and len(servers.github.issues) == 1
     _use_env(monkeypatch, servers.env())
@@ -227,7 +252,9 @@ def test_down_channel_keeps_its_alerts_and_does_not_block_others(paths, servers,
 def test_refused_connection_is_a_down_channel_too(paths, servers, http):
     env = {**servers.env(), "CAPE_SMTP_PORT": str(_closed_port())}
     report = run_delivery(paths, env, http)
-    assert [f.channel for f in report.failed] == ["email"] and "ConnectionRefusedError" in report.failed[0].error
+    assert [f.channel for f in report.failed] == ["email"] and "ConnectionRefusedError" in report.failed[
+        0
+    ].error
     assert len(report.delivered) == 3 and [e.channel for e in read_outbox(paths)] == ["email"]
 
 
@@ -264,7 +291,9 @@ def test_secrets_never_reach_logs_files_or_output(paths, servers, http, monkeypa
     assert main(["--root", str(paths.root), "alerts", "test", "webhook"]) == 1
     assert main(["--root", str(paths.root), "alerts", "test", "github"]) == 0
     out, err = capsys.readouterr()
-    ours = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records if not r.name.startswith("mail"))
+    ours = "\n".join(
+        r.getMessage() + (r.exc_text or "") for r in caplog.records if not r.name.startswith("mail")
+    )
     assert "HTTP Request: POST ***" in ours and "HTTP 500" in err and "ConnectionRefusedError" in err
     haystacks = {"logs": ours, "stdout": out, "stderr": err}
     for file in paths.root.rglob("*"):
@@ -283,9 +312,15 @@ def test_cli_test_sends_a_marked_message_per_channel(paths, servers, monkeypatch
     out = capsys.readouterr().out
     assert out.count("test message sent to") == 4
     [issue] = servers.github.issues
-    assert "### \\[TEST\\] cape-tracker alert test" in issue["body"] and issue["labels"] == [{"name": "cape-tracking"}]
+    assert "### \\[TEST\\] cape-tracker alert test" in issue["body"] and issue["labels"] == [
+        {"name": "cape-tracking"}
+    ]
     [payload] = servers.webhook.accepted.values()
-    assert payload["test"] is True and payload["type"] == "alert_test" and payload["subject"].startswith("[TEST]")
+    assert (
+        payload["test"] is True
+        and payload["type"] == "alert_test"
+        and payload["subject"].startswith("[TEST]")
+    )
     assert servers.slack.slack_texts()[0].startswith("*[TEST]")
     assert servers.smtp.messages[0]["Subject"].startswith("[TEST]")
     assert read_outbox(paths) == [] and read_deliveries(paths) == []

@@ -17,12 +17,26 @@ from tracker.records import Event
 
 EVENTS = {
     "verdict_decided": {"prediction": "P3", "status": "failed", "summary": "r = 0.41 < 0.60 (n = 12)"},
-    "provisional_flipped": {"prediction": "P1", "old": "on_track", "new": "at_risk", "summary": "margin -0.02"},
+    "provisional_flipped": {
+        "prediction": "P1",
+        "old": "on_track",
+        "new": "at_risk",
+        "summary": "margin -0.02",
+    },
     "amendment": {"prediction": "P5", "date": "2026-06-10", "text": "HLE text-only subset is used."},
-    "new_frontier_release": {"model_id": "x-1", "name": "X-1", "lab": "Lab", "release_date": "2026-05-30",
-                             "h": -2.349},
-    "steering_result": {"model_id": "org/model", "revision": "0123456789abcdef0123", "verdict": "replicated",
-                        "file": "data/steering/org__model__0123456789ab.json"},
+    "new_frontier_release": {
+        "model_id": "x-1",
+        "name": "X-1",
+        "lab": "Lab",
+        "release_date": "2026-05-30",
+        "h": -2.349,
+    },
+    "steering_result": {
+        "model_id": "org/model",
+        "revision": "0123456789abcdef0123",
+        "verdict": "replicated",
+        "file": "data/steering/org__model__0123456789ab.json",
+    },
 }
 SUBJECTS = {
     "verdict_decided": "P3 verdict: FAILED",
@@ -34,8 +48,9 @@ SUBJECTS = {
 
 
 def event(kind: str, payload: dict | None = None) -> Event:
-    return Event(f"{kind}-0123456789abcdef", kind, "2026-06-01T23:59:59Z",
-                 EVENTS[kind] if payload is None else payload)
+    return Event(
+        f"{kind}-0123456789abcdef", kind, "2026-06-01T23:59:59Z", EVENTS[kind] if payload is None else payload
+    )
 
 
 @pytest.mark.parametrize("kind", ALERTABLE)
@@ -91,9 +106,31 @@ untrusted = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_n
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(kind=st.sampled_from(ALERTABLE), payload=st.dictionaries(
-    st.sampled_from(["prediction", "status", "summary", "old", "new", "date", "text", "name", "lab",
-                     "model_id", "release_date", "h", "revision", "verdict", "file"]), untrusted))
+@given(
+    kind=st.sampled_from(ALERTABLE),
+    payload=st.dictionaries(
+        st.sampled_from(
+            [
+                "prediction",
+                "status",
+                "summary",
+                "old",
+                "new",
+                "date",
+                "text",
+                "name",
+                "lab",
+                "model_id",
+                "release_date",
+                "h",
+                "revision",
+                "verdict",
+                "file",
+            ]
+        ),
+        untrusted,
+    ),
+)
 def test_any_payload_renders_to_a_safe_message(kind, payload):
     message = render(event(kind, payload))
     assert "\n" not in message.subject and "\r" not in message.subject and len(message.subject) <= 200

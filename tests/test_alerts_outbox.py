@@ -21,17 +21,28 @@ from tracker.paths import Paths
 from tracker.records import Event, ValidationError
 from tracker.store import append_events, make_event_id, read_events
 
-ENV = {"CAPE_WEBHOOK_URL": "http://127.0.0.1:9/hook", "CAPE_WEBHOOK_SECRET": "s3cret-value",
-       "CAPE_SLACK_WEBHOOK_URL": "http://127.0.0.1:9/slack"}
+ENV = {
+    "CAPE_WEBHOOK_URL": "http://127.0.0.1:9/hook",
+    "CAPE_WEBHOOK_SECRET": "s3cret-value",
+    "CAPE_SLACK_WEBHOOK_URL": "http://127.0.0.1:9/slack",
+}
 
 
 def ledger_events() -> list[Event]:
     return [
         Event(make_event_id("new_score", "m", 1), "new_score", "2026-04-01T23:59:59Z", {"model_id": "m"}),
-        Event(make_event_id("provisional_flipped", "P1", 1), "provisional_flipped", "2026-04-01T23:59:59Z",
-              {"prediction": "P1", "old": "on_track", "new": "at_risk", "summary": ""}),
-        Event(make_event_id("verdict_decided", "P3"), "verdict_decided", "2026-06-01T23:59:59Z",
-              {"prediction": "P3", "status": "passed", "summary": "ok"}),
+        Event(
+            make_event_id("provisional_flipped", "P1", 1),
+            "provisional_flipped",
+            "2026-04-01T23:59:59Z",
+            {"prediction": "P1", "old": "on_track", "new": "at_risk", "summary": ""},
+        ),
+        Event(
+            make_event_id("verdict_decided", "P3"),
+            "verdict_decided",
+            "2026-06-01T23:59:59Z",
+            {"prediction": "P3", "status": "passed", "summary": "ok"},
+        ),
     ]
 
 
@@ -48,7 +59,11 @@ def test_queue_adds_one_entry_per_alertable_event_and_channel(paths):
     entries = read_outbox(paths)
     flip, decided = ledger_events()[1:]
     assert [e.id for e in entries] == [
-        f"{flip.id}@webhook", f"{flip.id}@slack", f"{decided.id}@webhook", f"{decided.id}@slack"]
+        f"{flip.id}@webhook",
+        f"{flip.id}@slack",
+        f"{decided.id}@webhook",
+        f"{decided.id}@slack",
+    ]
     assert entries[2].event == decided and entries[2].attempts == 0 and entries[2].queued_at == decided.at
 
 
@@ -56,8 +71,12 @@ def test_queue_is_idempotent_and_skips_delivered(paths):
     config = load_config(paths, ENV)
     queue_from_ledger(paths, config)
     first = read_outbox(paths)[0]
-    record_delivery(paths, Delivery(first.id, first.event.id, first.event.type, first.channel,
-                                    "2026-06-02T00:00:00Z", "HTTP 200"))
+    record_delivery(
+        paths,
+        Delivery(
+            first.id, first.event.id, first.event.type, first.channel, "2026-06-02T00:00:00Z", "HTTP 200"
+        ),
+    )
     remove_entry(paths, first.id)
     assert queue_from_ledger(paths, config) == 0
     assert len(read_outbox(paths)) == 3 and len(read_deliveries(paths)) == 1
@@ -83,20 +102,33 @@ def test_no_enabled_channel_queues_nothing(paths):
 
 
 def test_record_delivery_is_idempotent_and_mirrored_to_the_ledger(paths):
-    delivery = Delivery(entry_id("verdict_decided-1", "slack"), "verdict_decided-1", "verdict_decided", "slack",
-                        "2026-06-02T00:00:00Z", "HTTP 200")
+    delivery = Delivery(
+        entry_id("verdict_decided-1", "slack"),
+        "verdict_decided-1",
+        "verdict_decided",
+        "slack",
+        "2026-06-02T00:00:00Z",
+        "HTTP 200",
+    )
     record_delivery(paths, delivery)
     record_delivery(paths, delivery)
     assert read_deliveries(paths) == [delivery]
     assert mirror_to_ledger(paths) == 1 and mirror_to_ledger(paths) == 0
     sent = [e for e in read_events(paths.ledger) if e.type == "alert_sent"]
-    assert sent[0].payload == {"event_id": "verdict_decided-1", "event_type": "verdict_decided",
-                               "channel": "slack", "ref": "HTTP 200", "duplicate": False}
+    assert sent[0].payload == {
+        "event_id": "verdict_decided-1",
+        "event_type": "verdict_decided",
+        "channel": "slack",
+        "ref": "HTTP 200",
+        "duplicate": False,
+    }
     assert sent[0].at == "2026-06-02T00:00:00Z"
 
 
-@pytest.mark.parametrize("line, reason", [("{not json", "not JSON"), ('{"id": "x"}', "not a valid record"),
-                                          ("[1, 2]", "not a valid record")])
+@pytest.mark.parametrize(
+    "line, reason",
+    [("{not json", "not JSON"), ('{"id": "x"}', "not a valid record"), ("[1, 2]", "not a valid record")],
+)
 def test_a_broken_outbox_line_names_file_and_line(paths, line, reason):
     paths.outbox.parent.mkdir(parents=True, exist_ok=True)
     paths.outbox.write_text("\n" + line + "\n")

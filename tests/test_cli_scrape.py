@@ -19,7 +19,9 @@ HEADER = ",".join(vendor.FIELDS) + "\n"
 @pytest.fixture()
 def root(tmp_path: Path) -> Path:
     root = fresh_root(tmp_path)
-    (root / "data" / "vendor_scores.csv").write_bytes((FIXTURES / "scrapers" / "vendor_seed.csv").read_bytes())
+    (root / "data" / "vendor_scores.csv").write_bytes(
+        (FIXTURES / "scrapers" / "vendor_seed.csv").read_bytes()
+    )
     return root
 
 
@@ -27,17 +29,26 @@ def _files(root: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()}
 
 
-def test_offline_scrape_merges_vendor_rows_and_reports_json(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_offline_scrape_merges_vendor_rows_and_reports_json(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--root", str(root), "scrape", "--offline", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["offline"] is True
-    assert report["sources"]["vendor"]["new_observations"] == 21 and report["sources"]["vendor"]["quarantined"] == 2
-    assert report["sources"]["epoch"]["status"] == "offline" and "no cached response" in report["sources"]["epoch"]["error"]
+    assert (
+        report["sources"]["vendor"]["new_observations"] == 21
+        and report["sources"]["vendor"]["quarantined"] == 2
+    )
+    assert (
+        report["sources"]["epoch"]["status"] == "offline"
+        and "no cached response" in report["sources"]["epoch"]["error"]
+    )
     assert set(report["new_frontier_releases"]) == {"claude-fable-5", "claude-opus-4.8", "gpt-5.5"}
     fable = [o for o in read_observations(root / "data" / "scores.csv") if o.model_id == "claude-fable-5"]
     assert sorted((o.benchmark, o.score) for o in fable) == [("hle", 59.0), ("swe_bench_verified", 95.0)]
-    assert {q.reason.split(":")[0] for q in read_quarantine(root / "data" / "quarantine.csv")} == \
-        {"conflicting duplicate for claude-opus-4.6 swe_bench_verified"}
+    assert {q.reason.split(":")[0] for q in read_quarantine(root / "data" / "quarantine.csv")} == {
+        "conflicting duplicate for claude-opus-4.6 swe_bench_verified"
+    }
     before = _files(root)
     assert main(["--root", str(root), "scrape", "--offline"]) == 0
     assert _files(root) == before  # idempotent
@@ -45,27 +56,53 @@ def test_offline_scrape_merges_vendor_rows_and_reports_json(root: Path, capsys: 
 
 def test_add_score_records_provenance_and_an_event(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--root", str(root), "scrape", "vendor", "--offline"]) == 0
-    code = main(["--root", str(root), "add-score", "GPT-5.5", "ifeval", "94.1", "--source",
-                 "https://example.org/gpt-5-5-card", "--date", "2026-04-23", "--variant", "prompt-strict"])
+    code = main(
+        [
+            "--root",
+            str(root),
+            "add-score",
+            "GPT-5.5",
+            "ifeval",
+            "94.1",
+            "--source",
+            "https://example.org/gpt-5-5-card",
+            "--date",
+            "2026-04-23",
+            "--variant",
+            "prompt-strict",
+        ]
+    )
     assert code == 0 and "recorded gpt-5.5 ifeval = 94.1" in capsys.readouterr().out
     last = (root / "data" / "vendor_scores.csv").read_text().splitlines()[-1]
     assert last.startswith("GPT-5.5,,,ifeval,94.1,https://example.org/gpt-5-5-card,2026-04-23,prompt-strict,")
     (obs,) = [o for o in read_observations(root / "data" / "scores.csv") if o.benchmark == "ifeval"]
-    assert (obs.model_id, obs.source, obs.variant, obs.reported_date) == ("gpt-5.5", "vendor", "prompt-strict", "2026-04-23")
-    assert any(e.type == "new_score" and e.payload["benchmark"] == "ifeval" for e in read_events(root / "data/ledger/events.jsonl"))
+    assert (obs.model_id, obs.source, obs.variant, obs.reported_date) == (
+        "gpt-5.5",
+        "vendor",
+        "prompt-strict",
+        "2026-04-23",
+    )
+    assert any(
+        e.type == "new_score" and e.payload["benchmark"] == "ifeval"
+        for e in read_events(root / "data/ledger/events.jsonl")
+    )
 
 
-@pytest.mark.parametrize(("args", "field"), [
-    (["GPT-5.5", "mmlu", "90", "--source", "https://e.org"], "benchmark"),
-    (["GPT-5.5", "ifeval", "190", "--source", "https://e.org"], "score"),
-    (["GPT-5.5", "ifeval", "ninety", "--source", "https://e.org"], "score"),
-    (["GPT-5.5", "ifeval", "90", "--source", "e.org/page"], "source"),
-    (["GPT-5.5", "ifeval", "90", "--source", "https://e.org", "--date", "2099-01-01"], "date"),
-    (["GPT-5.5", "ifeval", "90", "--source", "https://e.org", "--date", "01/02/2026"], "date"),
-    (["Unheard Of 9", "ifeval", "90", "--source", "https://e.org"], "model"),
-])
-def test_add_score_bad_input_is_one_line_naming_the_field(root: Path, capsys: pytest.CaptureFixture[str],
-                                                          args: list[str], field: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["GPT-5.5", "mmlu", "90", "--source", "https://e.org"], "benchmark"),
+        (["GPT-5.5", "ifeval", "190", "--source", "https://e.org"], "score"),
+        (["GPT-5.5", "ifeval", "ninety", "--source", "https://e.org"], "score"),
+        (["GPT-5.5", "ifeval", "90", "--source", "e.org/page"], "source"),
+        (["GPT-5.5", "ifeval", "90", "--source", "https://e.org", "--date", "2099-01-01"], "date"),
+        (["GPT-5.5", "ifeval", "90", "--source", "https://e.org", "--date", "01/02/2026"], "date"),
+        (["Unheard Of 9", "ifeval", "90", "--source", "https://e.org"], "model"),
+    ],
+)
+def test_add_score_bad_input_is_one_line_naming_the_field(
+    root: Path, capsys: pytest.CaptureFixture[str], args: list[str], field: str
+) -> None:
     before = _files(root)
     assert main(["--root", str(root), "add-score", *args]) == 1
     err = capsys.readouterr().err.strip()
@@ -83,8 +120,11 @@ def test_quarantine_list_accept_reject(root: Path, capsys: pytest.CaptureFixture
     assert main(["--root", str(root), "quarantine", "accept", high["id"]]) == 0
     assert main(["--root", str(root), "quarantine", "reject", low["id"]]) == 0
     assert "accepted; stored as new_score" in capsys.readouterr().out
-    opus = [o for o in read_observations(root / "data" / "scores.csv")
-            if o.model_id == "claude-opus-4.6" and o.benchmark == "swe_bench_verified"]
+    opus = [
+        o
+        for o in read_observations(root / "data" / "scores.csv")
+        if o.model_id == "claude-opus-4.6" and o.benchmark == "swe_bench_verified"
+    ]
     assert [o.score for o in opus] == [80.8]
     assert main(["--root", str(root), "quarantine", "accept", low["id"]]) == 1
     assert "already rejected" in capsys.readouterr().err
@@ -92,7 +132,9 @@ def test_quarantine_list_accept_reject(root: Path, capsys: pytest.CaptureFixture
     assert "no pending entries" in capsys.readouterr().out
 
 
-def test_as_of_needs_offline_and_unknown_source_is_an_error(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_as_of_needs_offline_and_unknown_source_is_an_error(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--root", str(root), "scrape", "--as-of", "2026-01-01"]) == 2
     assert main(["--root", str(root), "scrape", "nosuch", "--offline"]) == 1
     assert "unknown source 'nosuch'" in capsys.readouterr().err
@@ -103,9 +145,12 @@ def test_as_of_needs_offline_and_unknown_source_is_an_error(root: Path, capsys: 
 def test_as_of_replay_ignores_a_cache_from_later(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from tracker.scrapers import cache
 
-    cache.write(root / "data" / "cache" / "epoch", "benchmark_data.zip",
-                (FIXTURES / "epoch" / "2026-04-11" / "benchmark_data.zip").read_bytes(),
-                cache.CacheMeta(url="https://epoch.ai/data/benchmark_data.zip", retrieved_at="2026-04-11T00:00:00Z"))
+    cache.write(
+        root / "data" / "cache" / "epoch",
+        "benchmark_data.zip",
+        (FIXTURES / "epoch" / "2026-04-11" / "benchmark_data.zip").read_bytes(),
+        cache.CacheMeta(url="https://epoch.ai/data/benchmark_data.zip", retrieved_at="2026-04-11T00:00:00Z"),
+    )
     assert main(["--root", str(root), "scrape", "epoch", "--offline", "--as-of", "2026-04-10", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)["sources"]["epoch"]
     assert report["records"] == 0 and "newer than the run's clock" in report["error"]

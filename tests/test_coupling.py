@@ -41,7 +41,9 @@ def test_frozen_constants_are_the_fit_of_the_committed_panel(frozen):
 
 
 def test_prediction_interval_both_ways(frozen):
-    assert frozen["pi_halfwidth"] == pytest.approx(GOLDEN["prediction_interval"]["halfwidth_1.96sd"], rel=1e-12)
+    assert frozen["pi_halfwidth"] == pytest.approx(
+        GOLDEN["prediction_interval"]["halfwidth_1.96sd"], rel=1e-12
+    )
     assert round(frozen["pi_halfwidth"], 1) == 16.2
     # the textbook interval is wider: 17.3-18.0 across the post-cutoff SWE values
     assert 17.0 < frozen["pi_halfwidth_ols_at_mean"] < 18.0
@@ -98,19 +100,28 @@ def test_every_golden_check_is_recomputed_with_the_same_match(frozen):
 def test_the_discrepancies_with_the_papers_are_named(frozen):
     differs = sorted(c["key"] for c in frozen["checks"] if c["match_paper"] == "no")
     assert differs == [
-        "fit.intercept_ci95_halfwidth", "fit.p", "fit.slope_ci95_halfwidth",
-        "h.paper_table_mismatches_published_eq", "h.paper_table_mismatches_unrounded_fit",
-        "h.post.DeepSeek V4 Pro", "h.post.Kimi K2.6", "ifeval.r_gpqa", "lab_h.google_incl_extended",
-        "lab_r.min_labs_ge4", "lolo.OpenAI", "sat.sigma_swe_gpqa", "sat.top5_swe_spread_frozen",
+        "fit.intercept_ci95_halfwidth",
+        "fit.p",
+        "fit.slope_ci95_halfwidth",
+        "h.paper_table_mismatches_published_eq",
+        "h.paper_table_mismatches_unrounded_fit",
+        "h.post.DeepSeek V4 Pro",
+        "h.post.Kimi K2.6",
+        "ifeval.r_gpqa",
+        "lab_h.google_incl_extended",
+        "lab_r.min_labs_ge4",
+        "lolo.OpenAI",
+        "sat.sigma_swe_gpqa",
+        "sat.top5_swe_spread_frozen",
         "subset.pre2025_n",
     ]
 
 
 def test_phase_boundaries():
     assert gpqa_c(41.0) == pytest.approx(100 * math.sqrt(0.513 * 0.41))
-    assert side(94.0, ifeval_c(91.3)) == "below"      # Claude Opus 4.6: 94.0 < 94.11
-    assert side(92.6, ifeval_c(88.4)) == "at"         # Qwen3.5-397B: 92.6 vs 92.6002
-    assert side(94.0, ifeval_c(87.6)) == "above"      # Kimi K2.5
+    assert side(94.0, ifeval_c(91.3)) == "below"  # Claude Opus 4.6: 94.0 < 94.11
+    assert side(92.6, ifeval_c(88.4)) == "at"  # Qwen3.5-397B: 92.6 vs 92.6002
+    assert side(94.0, ifeval_c(87.6)) == "above"  # Kimi K2.5
 
 
 def test_phase_rows_name_the_models_below(frozen):

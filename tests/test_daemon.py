@@ -43,14 +43,17 @@ def test_flags_override_the_file_and_a_missing_file_means_defaults(tmp_path):
     assert daemon.load_config(tmp_path / "absent.toml") == daemon.DaemonConfig()
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ('[daemon]\ncron = "17 5 * *"\n', "expected 5 fields"),
-    ('[daemon]\ncron = "61 5 * * *"\n', "cron '61 5 * * *'"),
-    ('[daemon]\nschedule = "daily"\n', "unknown key(s) schedule"),
-    ('[daemon]\nmisfire_grace_time = "1h"\n', "misfire_grace_time: expected int"),
-    ('[daemon]\ncatch_up = 1\n', "catch_up: expected bool"),
-    ("[daemon\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[daemon]\ncron = "17 5 * *"\n', "expected 5 fields"),
+        ('[daemon]\ncron = "61 5 * * *"\n', "cron '61 5 * * *'"),
+        ('[daemon]\nschedule = "daily"\n', "unknown key(s) schedule"),
+        ('[daemon]\nmisfire_grace_time = "1h"\n', "misfire_grace_time: expected int"),
+        ("[daemon]\ncatch_up = 1\n", "catch_up: expected bool"),
+        ("[daemon\n", "not valid TOML"),
+    ],
+)
 def test_a_bad_configuration_is_a_clear_error_naming_the_file(tmp_path, body, message):
     path = write_config(tmp_path, body)
     with pytest.raises(daemon.DaemonConfigError) as caught:
@@ -85,6 +88,7 @@ def test_catch_up_is_due_when_the_last_success_is_older_than_the_interval(tmp_pa
 def stub_steps():
     def ok(ctx: RunContext) -> StepResult:
         return StepResult(OK, "fine", {"site": str(ctx.out_dir / "index.html")})
+
     return [Step("stand-in", ok)]
 
 
@@ -125,6 +129,7 @@ def test_a_successful_run_is_recorded_and_a_locked_run_is_skipped(tmp_path, capl
 def test_a_crashing_run_is_logged_and_the_daemon_goes_on(tmp_path, caplog):
     def boom():
         raise RuntimeError("disk full")
+
     service = daemon.Daemon(Paths(tmp_path), daemon.DaemonConfig(), env={}, steps=boom, clock=lambda: NOW)
     caplog.set_level("INFO", logger="tracker.daemon")
     assert service.run_once() is None
@@ -138,13 +143,17 @@ STAMP = r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z"
 def run_intervals(log: str) -> list[tuple[dt.datetime, dt.datetime]]:
     """(started, finished) of each run in a daemon log; fails if runs interleave."""
     spans, open_run = [], None
-    for stamp, number, what in re.findall(STAMP + r" INFO tracker\.daemon: run (\d+) (started|finished)", log):
+    for stamp, number, what in re.findall(
+        STAMP + r" INFO tracker\.daemon: run (\d+) (started|finished)", log
+    ):
         moment = dt.datetime.fromisoformat(stamp)
         if what == "started":
             assert open_run is None, f"run {number} started while run {open_run[0]} was running"
             open_run = (number, moment)
         else:
-            assert open_run is not None and open_run[0] == number, f"run {number} finished but was not running"
+            assert open_run is not None and open_run[0] == number, (
+                f"run {number} finished but was not running"
+            )
             spans.append((open_run[1], moment))
             open_run = None
     return spans
@@ -153,8 +162,17 @@ def run_intervals(log: str) -> list[tuple[dt.datetime, dt.datetime]]:
 @pytest.mark.slow
 def test_a_real_daemon_runs_on_schedule_never_overlaps_and_stops_on_sigterm(tmp_path):
     paths = copy_project(tmp_path / "project")
-    process = start_tracker(paths.root, "daemon", "--cron", "*/2 * * * * *", "--offline", "--no-alerts",
-                            "--lock-wait", "1", CAPE_TEST_PAUSE_AT="after-check:2.5")
+    process = start_tracker(
+        paths.root,
+        "daemon",
+        "--cron",
+        "*/2 * * * * *",
+        "--offline",
+        "--no-alerts",
+        "--lock-wait",
+        "1",
+        CAPE_TEST_PAUSE_AT="after-check:2.5",
+    )
     lines = Lines(process.stderr)
     try:
         lines.wait_for("catching up now", timeout=30)
@@ -173,7 +191,11 @@ def test_a_real_daemon_runs_on_schedule_never_overlaps_and_stops_on_sigterm(tmp_
     assert len(spans) == 2, log
     assert spans[0][1] <= spans[1][0]
     assert re.search(r"received SIGTERM: no new run will start", log)
-    assert log.index("received SIGTERM") < log.index("run 2 finished") < log.index("daemon stopped after 2 run(s)")
+    assert (
+        log.index("received SIGTERM")
+        < log.index("run 2 finished")
+        < log.index("daemon stopped after 2 run(s)")
+    )
     assert "run 3 started" not in log
     assert daemon.read_last_success(paths) is not None
     assert (paths.site_out / "index.html").exists()

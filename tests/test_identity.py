@@ -18,28 +18,33 @@ def identity() -> Identity:
     return Identity(SEED)
 
 
-@pytest.mark.parametrize(("raw", "model_id", "variant"), [
-    ("claude-opus-4-6_32K", "claude-opus-4.6", "32k"),
-    ("claude-sonnet-4-5-20250929_16K", "claude-sonnet-4.5", "16k"),
-    ("Claude Opus 4.6", "claude-opus-4.6", ""),
-    ("gemini-3.1-pro-preview-customtools", "gemini-3.1-pro", "customtools"),
-    ("gemini-3.1-pro-preview", "gemini-3.1-pro", ""),
-    ("gemini-2.0-flash-thinking-exp-01-21", "gemini-2.0-flash", "thinking"),
-    ("gpt-5.4-2026-03-05_xhigh", "gpt-5.4-xhigh", "xhigh"),
-    ("gpt-5.4-2026-03-05_high", "gpt-5.4-std", "high"),
-    ("o1-preview-2024-09-12", "o1-preview", ""),
-    ("o3-2025-04-16_medium", "o3", "medium"),
-    ("o3-20250416", "o3", ""),
-    ("Qwen3.6-27B", "qwen3.6-27b", ""),
-    ("DeepSeek V4-Pro", "deepseek-v4-pro", ""),
-    ("fireworks/kimi-k2p5", "kimi-k2.5", ""),
-    ("Llama-4-Maverick-17B-128E-Instruct-FP8", "llama-4-maverick", ""),
-    ("grok-4-0709", "grok-4", ""),
-    ("deepseek-v3.2-reasoner", "deepseek-v3.2", "reasoner"),
-    ("gemini-1.5-pro-002", "gemini-1.5-pro", ""),
-    ("claude-3-5-sonnet-20241022", "claude-3.5-sonnet", ""),
-])
-def test_source_names_resolve_to_panel_releases(identity: Identity, raw: str, model_id: str, variant: str) -> None:
+@pytest.mark.parametrize(
+    ("raw", "model_id", "variant"),
+    [
+        ("claude-opus-4-6_32K", "claude-opus-4.6", "32k"),
+        ("claude-sonnet-4-5-20250929_16K", "claude-sonnet-4.5", "16k"),
+        ("Claude Opus 4.6", "claude-opus-4.6", ""),
+        ("gemini-3.1-pro-preview-customtools", "gemini-3.1-pro", "customtools"),
+        ("gemini-3.1-pro-preview", "gemini-3.1-pro", ""),
+        ("gemini-2.0-flash-thinking-exp-01-21", "gemini-2.0-flash", "thinking"),
+        ("gpt-5.4-2026-03-05_xhigh", "gpt-5.4-xhigh", "xhigh"),
+        ("gpt-5.4-2026-03-05_high", "gpt-5.4-std", "high"),
+        ("o1-preview-2024-09-12", "o1-preview", ""),
+        ("o3-2025-04-16_medium", "o3", "medium"),
+        ("o3-20250416", "o3", ""),
+        ("Qwen3.6-27B", "qwen3.6-27b", ""),
+        ("DeepSeek V4-Pro", "deepseek-v4-pro", ""),
+        ("fireworks/kimi-k2p5", "kimi-k2.5", ""),
+        ("Llama-4-Maverick-17B-128E-Instruct-FP8", "llama-4-maverick", ""),
+        ("grok-4-0709", "grok-4", ""),
+        ("deepseek-v3.2-reasoner", "deepseek-v3.2", "reasoner"),
+        ("gemini-1.5-pro-002", "gemini-1.5-pro", ""),
+        ("claude-3-5-sonnet-20241022", "claude-3.5-sonnet", ""),
+    ],
+)
+def test_source_names_resolve_to_panel_releases(
+    identity: Identity, raw: str, model_id: str, variant: str
+) -> None:
     resolution = identity.resolve(raw)
     assert (resolution.model_id, resolution.variant) == (model_id, variant)
 
@@ -50,15 +55,18 @@ def test_dated_alias_needs_the_matching_release_date(identity: Identity) -> None
     assert later.model_id == "" and later.spelling == "deepseek-reasoner"  # never the bare "deepseek"
 
 
-@pytest.mark.parametrize(("raw", "new_id", "variant"), [
-    ("gpt-5.3-codex_high", "gpt-5.3", "codex+high"),
-    ("muse-spark", "muse-spark", ""),
-    ("claude-opus-4-1-20250805_27K", "claude-opus-4.1", "27k"),
-    ("claude-4-opus-20250514", "claude-opus-4", ""),
-    ("Claude Opus 4.8", "claude-opus-4.8", ""),
-    ("gemma-2-9b-it", "gemma-2-9b", ""),
-    ("DeepSeek-R1-0528", "deepseek-r1-0528", ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "new_id", "variant"),
+    [
+        ("gpt-5.3-codex_high", "gpt-5.3", "codex+high"),
+        ("muse-spark", "muse-spark", ""),
+        ("claude-opus-4-1-20250805_27K", "claude-opus-4.1", "27k"),
+        ("claude-4-opus-20250514", "claude-opus-4", ""),
+        ("Claude Opus 4.8", "claude-opus-4.8", ""),
+        ("gemma-2-9b-it", "gemma-2-9b", ""),
+        ("DeepSeek-R1-0528", "deepseek-r1-0528", ""),
+    ],
+)
 def test_unknown_names_give_a_clean_new_id(identity: Identity, raw: str, new_id: str, variant: str) -> None:
     resolution = identity.resolve(raw)
     assert resolution.model_id == "" and resolution.variant == variant
@@ -102,14 +110,28 @@ def _policy() -> FrontierPolicy:
 
 def test_frontier_policy_follows_g14() -> None:
     policy = _policy()
-    assert policy.panel_labs == {"Anthropic", "OpenAI", "Google", "DeepSeek", "xAI", "Meta", "Alibaba",
-                                 "Moonshot", "Zhipu", "MiniMax"}
+    assert policy.panel_labs == {
+        "Anthropic",
+        "OpenAI",
+        "Google",
+        "DeepSeek",
+        "xAI",
+        "Meta",
+        "Alibaba",
+        "Moonshot",
+        "Zhipu",
+        "MiniMax",
+    }
     assert policy.cutoff == dt.date(2026, 3, 1)
     assert policy.is_frontier("Claude Fable 5", "Anthropic", "2026-06-09", {})
     assert policy.is_frontier("muse-spark", "Meta", "2026-04-08", {"gpqa_diamond": 89.8})
-    assert not policy.is_frontier("Gemma 4 31B", "Google", "2026-04-02", {"gpqa_diamond": 85.7})  # small family
+    assert not policy.is_frontier(
+        "Gemma 4 31B", "Google", "2026-04-02", {"gpqa_diamond": 85.7}
+    )  # small family
     assert not policy.is_frontier("gpt-5-mini", "OpenAI", "2026-05-01", {})
     assert not policy.is_frontier("gpt-5.3", "OpenAI", "2026-02-05", {})  # before the panel's cutoff
     assert not policy.is_frontier("Claude Mythos 5", "Anthropic", "", {})  # no release date
     assert not policy.is_frontier("Newco 1", "Newco", "2026-07-01", {"gpqa_diamond": 70.0})
-    assert policy.is_frontier("Newco 1", "Newco", "2026-07-01", {"gpqa_diamond": policy.top10["gpqa_diamond"]})
+    assert policy.is_frontier(
+        "Newco 1", "Newco", "2026-07-01", {"gpqa_diamond": policy.top10["gpqa_diamond"]}
+    )

@@ -23,10 +23,19 @@ AT = "2026-04-11T00:00:00Z"
 
 
 def _raw(**changes: object) -> RawScore:
-    base = RawScore(source="epoch", benchmark="gpqa_diamond", raw_model="claude-opus-4-6_32K", score=90.53,
-                    source_url="https://epoch.ai/data/benchmark_data.zip", retrieved_at=AT,
-                    reported_date="2026-02-06", lab="Anthropic", release_date="2026-02-05",
-                    run_started="2026-02-06T02:17:07.741Z", row="gpqa_diamond.csv:8")
+    base = RawScore(
+        source="epoch",
+        benchmark="gpqa_diamond",
+        raw_model="claude-opus-4-6_32K",
+        score=90.53,
+        source_url="https://epoch.ai/data/benchmark_data.zip",
+        retrieved_at=AT,
+        reported_date="2026-02-06",
+        lab="Anthropic",
+        release_date="2026-02-05",
+        run_started="2026-02-06T02:17:07.741Z",
+        row="gpqa_diamond.csv:8",
+    )
     return dataclasses.replace(base, **changes)
 
 
@@ -43,7 +52,12 @@ def state(paths: Paths) -> MergeState:
 def test_new_score_then_same_score_is_a_no_op(state: MergeState) -> None:
     first = merge_batch(state, [_raw()], now=NOW)
     (obs,) = first.new_observations
-    assert (obs.model_id, obs.variant, obs.score, obs.raw_model) == ("claude-opus-4.6", "32k", 90.53, "claude-opus-4-6_32K")
+    assert (obs.model_id, obs.variant, obs.score, obs.raw_model) == (
+        "claude-opus-4.6",
+        "32k",
+        90.53,
+        "claude-opus-4-6_32K",
+    )
     assert [e.type for e in first.events] == ["new_score"]
     again = merge_batch(state, [_raw(retrieved_at="2026-04-12T00:00:00Z")], now=NOW + dt.timedelta(days=1))
     assert again.new_observations == [] and again.events == [] and len(state.observations) == 1
@@ -60,22 +74,29 @@ def test_changed_value_is_a_new_observation_never_an_overwrite(state: MergeState
 
 def test_jump_beyond_threshold_is_quarantined(state: MergeState) -> None:
     merge_batch(state, [_raw()], now=NOW)
-    outcome = merge_batch(state, [_raw(score=60.0, retrieved_at="2026-05-11T00:00:00Z")],
-                          now=NOW + dt.timedelta(days=30), policy=MergePolicy(jump_threshold_pp=10))
+    outcome = merge_batch(
+        state,
+        [_raw(score=60.0, retrieved_at="2026-05-11T00:00:00Z")],
+        now=NOW + dt.timedelta(days=30),
+        policy=MergePolicy(jump_threshold_pp=10),
+    )
     (entry,) = outcome.quarantined
     assert entry.field == "score" and "jump of -30.5 pp" in entry.reason and "threshold 10 pp" in entry.reason
     assert [e.type for e in outcome.events] == ["quarantined"]
     assert [o.score for o in state.observations] == [90.53]
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"score": 101.0}, "score"),
-    ({"score": -1.0}, "score"),
-    ({"benchmark": "mmlu"}, "benchmark"),
-    ({"reported_date": "2026-05-01"}, "reported_date"),
-    ({"release_date": "2027-01-01"}, "release_date"),
-    ({"source_url": "ftp://x"}, "source_url"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"score": 101.0}, "score"),
+        ({"score": -1.0}, "score"),
+        ({"benchmark": "mmlu"}, "benchmark"),
+        ({"reported_date": "2026-05-01"}, "reported_date"),
+        ({"release_date": "2027-01-01"}, "release_date"),
+        ({"source_url": "ftp://x"}, "source_url"),
+    ],
+)
 def test_invalid_records_are_quarantined_with_the_field(state: MergeState, changes: dict, field: str) -> None:
     outcome = merge_batch(state, [_raw(**changes)], now=NOW)
     (entry,) = outcome.quarantined
@@ -84,8 +105,13 @@ def test_invalid_records_are_quarantined_with_the_field(state: MergeState, chang
 
 
 def test_unreadable_row_is_quarantined_not_dropped(state: MergeState) -> None:
-    problem = RowProblem("epoch", "gpqa_diamond.csv:9", "Best score (across scorers)", "not a number: 'n/a'",
-                         raw={"Model version": "x"})
+    problem = RowProblem(
+        "epoch",
+        "gpqa_diamond.csv:9",
+        "Best score (across scorers)",
+        "not a number: 'n/a'",
+        raw={"Model version": "x"},
+    )
     outcome = merge_batch(state, [problem], now=NOW)
     assert outcome.quarantined[0].row == "gpqa_diamond.csv:9"
     assert json.loads(outcome.quarantined[0].record) == {"raw": {"Model version": "x"}}
@@ -93,8 +119,12 @@ def test_unreadable_row_is_quarantined_not_dropped(state: MergeState) -> None:
 
 def test_epoch_rerun_keeps_the_newest_run_and_names_the_other(state: MergeState) -> None:
     data = fixture("epoch", "2026-03-12", "swe_bench_verified.csv")
-    records = epoch.parse_run_table(data, benchmark="swe_bench_verified", member="swe_bench_verified.csv",
-                                    retrieved_at="2026-03-12T00:00:00Z")
+    records = epoch.parse_run_table(
+        data,
+        benchmark="swe_bench_verified",
+        member="swe_bench_verified.csv",
+        retrieved_at="2026-03-12T00:00:00Z",
+    )
     outcome = merge_batch(state, records, now=dt.datetime(2026, 3, 12, tzinfo=dt.UTC))
     opus = [o for o in outcome.new_observations if o.model_id == "claude-opus-4.6" and o.variant == ""]
     assert len(opus) == 1 and opus[0].score == pytest.approx(78.71900826446281)
@@ -106,10 +136,24 @@ def test_epoch_rerun_keeps_the_newest_run_and_names_the_other(state: MergeState)
 
 
 def test_unordered_conflicting_duplicates_are_both_quarantined(state: MergeState) -> None:
-    twins = [_raw(source="vendor", raw_model="Claude Opus 4.6", benchmark="swe_bench_verified", score=72.6,
-                  run_started="", row="vendor_scores.csv:17"),
-             _raw(source="vendor", raw_model="Claude Opus 4.6", benchmark="swe_bench_verified", score=80.8,
-                  run_started="", row="vendor_scores.csv:19")]
+    twins = [
+        _raw(
+            source="vendor",
+            raw_model="Claude Opus 4.6",
+            benchmark="swe_bench_verified",
+            score=72.6,
+            run_started="",
+            row="vendor_scores.csv:17",
+        ),
+        _raw(
+            source="vendor",
+            raw_model="Claude Opus 4.6",
+            benchmark="swe_bench_verified",
+            score=80.8,
+            run_started="",
+            row="vendor_scores.csv:19",
+        ),
+    ]
     outcome = merge_batch(state, twins, now=NOW)
     assert sorted(q.row for q in outcome.quarantined) == ["vendor_scores.csv:17", "vendor_scores.csv:19"]
     assert outcome.new_observations == []
@@ -117,32 +161,53 @@ def test_unordered_conflicting_duplicates_are_both_quarantined(state: MergeState
 
 
 def test_equal_duplicates_collapse_with_a_note(state: MergeState) -> None:
-    twins = [_raw(source="vendor", raw_model="Claude Opus 4.6", score=95.0, run_started="", row="v:2"),
-             _raw(source="vendor", raw_model="Claude Opus 4.6", score=95.0, run_started="", row="v:4",
-                  source_url="https://other.example/page")]
+    twins = [
+        _raw(source="vendor", raw_model="Claude Opus 4.6", score=95.0, run_started="", row="v:2"),
+        _raw(
+            source="vendor",
+            raw_model="Claude Opus 4.6",
+            score=95.0,
+            run_started="",
+            row="v:4",
+            source_url="https://other.example/page",
+        ),
+    ]
     (obs,) = merge_batch(state, twins, now=NOW).new_observations
     assert "same value also in: v:4 https://other.example/page" in obs.note
 
 
 def test_new_release_gets_a_model_row_and_events(state: MergeState) -> None:
-    outcome = merge_batch(state, [_raw(raw_model="muse-spark", lab="Meta AI", release_date="2026-04-08", score=89.8)],
-                          now=NOW)
+    outcome = merge_batch(
+        state, [_raw(raw_model="muse-spark", lab="Meta AI", release_date="2026-04-08", score=89.8)], now=NOW
+    )
     (model,) = outcome.new_models
-    assert (model.model_id, model.lab, model.release_date, model.cohort, model.frontier) == \
-        ("muse-spark", "Meta", "2026-04-08", "tracked", True)
+    assert (model.model_id, model.lab, model.release_date, model.cohort, model.frontier) == (
+        "muse-spark",
+        "Meta",
+        "2026-04-08",
+        "tracked",
+        True,
+    )
     assert [e.type for e in outcome.events] == ["new_model", "new_score"]
 
 
 def test_agent_system_of_an_unknown_model_is_counted_not_stored(state: MergeState) -> None:
-    record = _raw(source="swebench", benchmark="swe_bench_verified", raw_model="Doubao-Seed-Code",
-                  setting="system:20250928_trae", score=78.8)
+    record = _raw(
+        source="swebench",
+        benchmark="swe_bench_verified",
+        raw_model="Doubao-Seed-Code",
+        setting="system:20250928_trae",
+        score=78.8,
+    )
     outcome = merge_batch(state, [record], now=NOW)
     assert outcome.unattributed == 1 and outcome.new_models == [] and outcome.new_observations == []
 
 
 def test_accept_stores_the_held_value_and_reject_keeps_it_out(paths: Paths, state: MergeState) -> None:
     merge_batch(state, [_raw()], now=NOW)
-    merge_batch(state, [_raw(score=60.0, retrieved_at="2026-05-11T00:00:00Z")], now=NOW + dt.timedelta(days=30))
+    merge_batch(
+        state, [_raw(score=60.0, retrieved_at="2026-05-11T00:00:00Z")], now=NOW + dt.timedelta(days=30)
+    )
     merge_batch(state, [_raw(score=101.0, raw_model="claude-opus-4-6_64K")], now=NOW)
     save_state(paths, state)
     jump, invalid = read_quarantine(paths.quarantine)

@@ -28,21 +28,40 @@ STATUSES = ["pending", "pending", "passed", "pending", "failed", "pending", "inc
 
 
 def new_model_event(now: dt.datetime, name: str = "Model One") -> Event:
-    return Event(make_event_id("new_model", name), "new_model", format_instant(now),
-                 {"model_id": "model-one", "name": name, "lab": "Lab", "release_date": "2026-11-01"})
+    return Event(
+        make_event_id("new_model", name),
+        "new_model",
+        format_instant(now),
+        {"model_id": "model-one", "name": name, "lab": "Lab", "release_date": "2026-11-01"},
+    )
 
 
 def stand_in_scrape(ctx: RunContext) -> StepResult:
     append_events(ctx.paths.ledger, [new_model_event(ctx.now, "Model \x1b[31mOne")])
-    return StepResult(WARNING, "2 sources; failed: hle", {"failed_sources": [{"source": "hle", "error": "HTTP 503"}]})
+    return StepResult(
+        WARNING, "2 sources; failed: hle", {"failed_sources": [{"source": "hle", "error": "HTTP 503"}]}
+    )
 
 
 def stand_in_check(ctx: RunContext) -> StepResult:
-    rows = [{"id": f"P{i}", "status": s, "provisional": "on_track" if s == "pending" else None, "summary": f"evidence {i}"}
-            for i, s in enumerate(STATUSES, start=1)]
-    atomic_write_text(ctx.paths.verdicts, json.dumps({"as_of": ctx.as_of.isoformat(), "rows": rows}, sort_keys=True))
-    decided = Event(make_event_id("verdict_decided", "P3", "passed"), "verdict_decided", format_instant(ctx.now),
-                    {"prediction": "P3", "status": "passed", "summary": "evidence 3"})
+    rows = [
+        {
+            "id": f"P{i}",
+            "status": s,
+            "provisional": "on_track" if s == "pending" else None,
+            "summary": f"evidence {i}",
+        }
+        for i, s in enumerate(STATUSES, start=1)
+    ]
+    atomic_write_text(
+        ctx.paths.verdicts, json.dumps({"as_of": ctx.as_of.isoformat(), "rows": rows}, sort_keys=True)
+    )
+    decided = Event(
+        make_event_id("verdict_decided", "P3", "passed"),
+        "verdict_decided",
+        format_instant(ctx.now),
+        {"prediction": "P3", "status": "passed", "summary": "evidence 3"},
+    )
     append_events(ctx.paths.ledger, [decided])
     return StepResult(OK, "7 checked", {"verdicts": rows})
 
@@ -60,9 +79,14 @@ def stand_ins(log: list[str] | None = None) -> list[Step]:
             if log is not None:
                 log.append(name)
             return action(ctx)
+
         return step
-    return [Step("scrape", logged("scrape", stand_in_scrape)), Step("check", logged("check", stand_in_check)),
-            Step("site", logged("site", stand_in_site))]
+
+    return [
+        Step("scrape", logged("scrape", stand_in_scrape)),
+        Step("check", logged("check", stand_in_check)),
+        Step("site", logged("site", stand_in_site)),
+    ]
 
 
 @pytest.fixture
@@ -73,8 +97,15 @@ def paths(tmp_path: Path) -> Paths:
 
 
 def run(paths: Paths, steps, **kw):
-    options = {"as_of": NOW.date(), "now": NOW, "offline": True, "send_alerts": False,
-               "out_dir": paths.site_out, "steps": steps, **kw}
+    options = {
+        "as_of": NOW.date(),
+        "now": NOW,
+        "offline": True,
+        "send_alerts": False,
+        "out_dir": paths.site_out,
+        "steps": steps,
+        **kw,
+    }
     return pipeline.run(paths, **options)
 
 
@@ -106,7 +137,11 @@ def test_text_summary_ends_with_the_seven_statuses_and_the_site(paths):
 def test_json_summary_is_strict_json(paths):
     data = run(paths, stand_ins()).to_json()
     decoded = json.loads(json.dumps(data, allow_nan=False))
-    assert decoded["ok"] is True and decoded["as_of"] == "2026-11-20" and decoded["now"] == "2026-11-20T06:17:00Z"
+    assert (
+        decoded["ok"] is True
+        and decoded["as_of"] == "2026-11-20"
+        and decoded["now"] == "2026-11-20T06:17:00Z"
+    )
     assert [s["name"] for s in decoded["steps"]] == ["scrape", "check", "site"]
     assert decoded["new"][0]["payload"]["lab"] == "Lab"
 
@@ -122,6 +157,7 @@ def test_a_second_run_with_nothing_new_reports_nothing_and_writes_nothing(paths)
 def test_a_failing_step_is_reported_and_the_later_steps_still_run(paths):
     def broken(ctx):
         raise ValueError("scores.csv row 7: score: not a number")
+
     log: list[str] = []
     steps = stand_ins(log)
     steps[1] = Step("check", broken)
@@ -137,6 +173,7 @@ def test_a_missing_optional_step_is_reported_not_fatal_but_a_missing_required_on
     def missing(ctx):
         need("tracker_no_such_extra")
         return StepResult()
+
     optional = run(paths, [*stand_ins(), Step("steering", missing, optional=True)])
     assert optional.ok and optional.steps[-1].status == UNAVAILABLE
     assert "tracker_no_such_extra is not installed" in optional.steps[-1].summary
@@ -147,7 +184,14 @@ def test_a_missing_optional_step_is_reported_not_fatal_but_a_missing_required_on
 def test_checkpoints_come_before_and_after_every_step(paths):
     seen: list[str] = []
     run(paths, stand_ins(), checkpoint=seen.append)
-    assert seen == ["before-scrape", "after-scrape", "before-check", "after-check", "before-site", "after-site"]
+    assert seen == [
+        "before-scrape",
+        "after-scrape",
+        "before-check",
+        "after-check",
+        "before-site",
+        "after-site",
+    ]
 
 
 def test_pause_hook_sleeps_only_at_its_point():
@@ -171,14 +215,26 @@ def test_replay_works_on_a_scratch_copy_with_the_ledger_cut_at_the_replayed_inst
     seen: dict[str, object] = {}
 
     def look(ctx: RunContext) -> StepResult:
-        seen.update(root=ctx.paths.root, offline=ctx.offline, send=ctx.send_alerts,
-                    names=[e.payload["name"] for e in read_events(ctx.paths.ledger)])
+        seen.update(
+            root=ctx.paths.root,
+            offline=ctx.offline,
+            send=ctx.send_alerts,
+            names=[e.payload["name"] for e in read_events(ctx.paths.ledger)],
+        )
         atomic_write_text(ctx.paths.verdicts, "{}")
         return StepResult()
 
     day = dt.date(2026, 7, 1)
-    summary = pipeline.run(paths, as_of=day, now=instant_for(day), offline=False, send_alerts=True,
-                           out_dir=paths.root / "_site-2026-07-01", steps=[Step("look", look)], replay=True)
+    summary = pipeline.run(
+        paths,
+        as_of=day,
+        now=instant_for(day),
+        offline=False,
+        send_alerts=True,
+        out_dir=paths.root / "_site-2026-07-01",
+        steps=[Step("look", look)],
+        replay=True,
+    )
     assert summary.replay and summary.offline
     assert seen["names"] == ["June"]
     assert seen["root"] != paths.root and not Path(seen["root"]).exists()
@@ -187,8 +243,15 @@ def test_replay_works_on_a_scratch_copy_with_the_ledger_cut_at_the_replayed_inst
 
 
 def test_replay_skips_the_scrape(paths):
-    ctx = RunContext(paths=paths, as_of=dt.date(2026, 7, 1), now=instant_for(dt.date(2026, 7, 1)), offline=True,
-                     replay=True, send_alerts=False, out_dir=paths.site_out)
+    ctx = RunContext(
+        paths=paths,
+        as_of=dt.date(2026, 7, 1),
+        now=instant_for(dt.date(2026, 7, 1)),
+        offline=True,
+        replay=True,
+        send_alerts=False,
+        out_dir=paths.site_out,
+    )
     result = real_scrape(ctx)
     assert result.status == SKIPPED and "nothing fetched" in result.summary
 
@@ -211,11 +274,16 @@ def test_stale_temporary_files_of_a_killed_run_are_removed(paths):
 
 
 def test_the_run_lock_refuses_a_second_holder_and_names_the_first(paths):
-    with (run_lock(paths.lock, timeout=0, started_at="2026-11-20T06:17:00Z"), pytest.raises(RunLocked) as caught,
-          run_lock(paths.lock, timeout=0.3, started_at="x")):
+    with (
+        run_lock(paths.lock, timeout=0, started_at="2026-11-20T06:17:00Z"),
+        pytest.raises(RunLocked) as caught,
+        run_lock(paths.lock, timeout=0.3, started_at="x"),
+    ):
         pass
     message = str(caught.value)
-    assert f"pid {os.getpid()}" in message and "2026-11-20T06:17:00Z" in message and str(paths.lock) in message
+    assert (
+        f"pid {os.getpid()}" in message and "2026-11-20T06:17:00Z" in message and str(paths.lock) in message
+    )
     with run_lock(paths.lock, timeout=0, started_at="again"):
         pass
 

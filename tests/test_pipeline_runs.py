@@ -96,8 +96,9 @@ def test_a_second_run_with_nothing_new_changes_no_byte(reference, tmp_path):
     assert changed_files(before[0], after[0]) == [] and changed_files(before[1], after[1]) == []
 
 
-def test_kill_9_at_several_points_leaves_valid_data_and_the_next_run_completes_the_work(pristine, reference,
-                                                                                       tmp_path):
+def test_kill_9_at_several_points_leaves_valid_data_and_the_next_run_completes_the_work(
+    pristine, reference, tmp_path
+):
     """Three runs in a row are killed (-9) at three points; data/ is valid after each, and one
     more run ends exactly where an uninterrupted run does."""
     paths = fresh(pristine, tmp_path)
@@ -111,7 +112,9 @@ def test_kill_9_at_several_points_leaves_valid_data_and_the_next_run_completes_t
         assert process.returncode == -signal.SIGKILL
         assert_data_valid(paths)
         if point == "after-scrape":
-            assert "verdicts.json" in changed_files(reference[2][0], snapshot(paths.data)), "checked before the kill?"
+            assert "verdicts.json" in changed_files(reference[2][0], snapshot(paths.data)), (
+                "checked before the kill?"
+            )
     assert not paths.site_out.exists(), "the site was built before the kill?"
     result = run_tracker(paths.root, *RUN, "--now", NOW, **CHANNEL)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -140,8 +143,11 @@ def test_one_run_at_a_time(pristine, tmp_path):
             if process is not None and process.poll() is None:
                 process.kill()
     assert refused.returncode == 1
-    assert re.search(rf"another run \(pid {first.pid}, started [0-9T:-]+Z\) holds .*\.run\.lock; gave up after "
-                     r"waiting 0 s", refused.stderr), refused.stderr
+    assert re.search(
+        rf"another run \(pid {first.pid}, started [0-9T:-]+Z\) holds .*\.run\.lock; gave up after "
+        r"waiting 0 s",
+        refused.stderr,
+    ), refused.stderr
     assert "site:" not in refused.stdout
     assert patient.returncode == 0 and patient_out.rstrip().splitlines()[-1].startswith("site: ")
     assert_data_valid(paths)

@@ -22,8 +22,14 @@ NOW = dt.datetime(2026, 11, 23, 23, 59, 59, tzinfo=dt.UTC)
 URL = "https://example.org/report"
 
 
-def obs(model_id: str, benchmark: str, score: float, source: str = "epoch", known: str = "2026-07-01",
-        variant: str = "") -> Observation:
+def obs(
+    model_id: str,
+    benchmark: str,
+    score: float,
+    source: str = "epoch",
+    known: str = "2026-07-01",
+    variant: str = "",
+) -> Observation:
     return Observation(model_id, benchmark, score, source, URL, f"{known}T00:00:00Z", variant=variant)
 
 
@@ -31,18 +37,34 @@ def model(model_id: str, lab: str = "Lab", released: str = "2026-06-15", name: s
     return Model(model_id, name or model_id, lab, released, cohort="tracked")
 
 
-def frame_of(scores: dict[str, tuple[float | None, ...]], columns=("swe_bench_verified", "gpqa_diamond"),
-             as_of: dt.date = AS_OF, released: dict[str, str] | None = None):
+def frame_of(
+    scores: dict[str, tuple[float | None, ...]],
+    columns=("swe_bench_verified", "gpqa_diamond"),
+    as_of: dt.date = AS_OF,
+    released: dict[str, str] | None = None,
+):
     """A panel of constructed models: name -> values for `columns` (None = no score)."""
     released = released or {}
     models = [model(name, released=released.get(name, "2026-06-15")) for name in scores]
-    observations = [obs(name, column, value) for name, values in scores.items()
-                    for column, value in zip(columns, values, strict=True) if value is not None]
+    observations = [
+        obs(name, column, value)
+        for name, values in scores.items()
+        for column, value in zip(columns, values, strict=True)
+        if value is not None
+    ]
     return assemble(models, observations, as_of)
 
 
-P1 = {"rank_by": "swe_bench_verified", "second": "gpqa_diamond", "require_second": True, "k": 5,
-      "pass_rank_spread_below": 2.0, "pass_second_spread_above": 5.0, "fail_rank_spread_above": 5.0, "min_second": 5}
+P1 = {
+    "rank_by": "swe_bench_verified",
+    "second": "gpqa_diamond",
+    "require_second": True,
+    "k": 5,
+    "pass_rank_spread_below": 2.0,
+    "pass_second_spread_above": 5.0,
+    "fail_rank_spread_above": 5.0,
+    "min_second": 5,
+}
 
 
 def spec(pid: str):
@@ -59,19 +81,35 @@ def test_real_panel_as_of_2026_11_23(project):
     p1 = verdicts["P1"].evidence
     # the reference figure: 87.6 (Claude Opus 4.7) - 80.6 (5th, tied) = 7.0; GPQA over the same 5 = 7.3
     assert p1["rank_spread"] == pytest.approx(7.0) and p1["second_spread"] == pytest.approx(7.3)
-    assert [r["model"] for r in p1["rows"]] == ["Claude Opus 4.7", "Claude Opus 4.5", "Claude Opus 4.6",
-                                               "Gemini 3.1 Pro", "DeepSeek V4 Pro"]
+    assert [r["model"] for r in p1["rows"]] == [
+        "Claude Opus 4.7",
+        "Claude Opus 4.5",
+        "Claude Opus 4.6",
+        "Gemini 3.1 Pro",
+        "DeepSeek V4 Pro",
+    ]
     assert verdicts["P1"].provisional == "at_risk"
-    assert verdicts["P2"].evidence["n"] == 4 and verdicts["P2"].evidence["r"] == pytest.approx(0.799246467260561)
-    assert verdicts["P5"].evidence["r"] == pytest.approx(0.7496541828756201) and verdicts["P5"].provisional == "on_track"
+    assert verdicts["P2"].evidence["n"] == 4 and verdicts["P2"].evidence["r"] == pytest.approx(
+        0.799246467260561
+    )
+    assert (
+        verdicts["P5"].evidence["r"] == pytest.approx(0.7496541828756201)
+        and verdicts["P5"].provisional == "on_track"
+    )
     assert verdicts["P3"].evidence["n"] == 0  # DeepSeek V4 Pro is post-cutoff, not a target
 
 
 def test_real_panel_after_every_deadline(project):
     verdicts = {v.id: v for v in evaluate_all(project, dt.date(2028, 1, 1))}
     assert {k: v.status for k, v in verdicts.items()} == {
-        "P1": "failed", "P2": "failed", "P3": "inconclusive", "P4": "inconclusive",
-        "P5": "passed", "P6": "inconclusive", "P7": "inconclusive"}
+        "P1": "failed",
+        "P2": "failed",
+        "P3": "inconclusive",
+        "P4": "inconclusive",
+        "P5": "passed",
+        "P6": "inconclusive",
+        "P7": "inconclusive",
+    }
     assert verdicts["P1"].decided_at == "2026-12-31T23:59:59Z"
 
 
@@ -80,7 +118,15 @@ def test_check_json_has_the_documented_fields(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert [r["id"] for r in rows] == [f"P{i}" for i in range(1, 8)]
     for row in rows:
-        assert {"id", "status", "provisional", "deadline", "evidence", "decided_at", "source_sensitive"} <= set(row)
+        assert {
+            "id",
+            "status",
+            "provisional",
+            "deadline",
+            "evidence",
+            "decided_at",
+            "source_sensitive",
+        } <= set(row)
         assert row["evidence"]["summary"]
 
 
@@ -89,25 +135,35 @@ def test_check_json_has_the_documented_fields(capsys):
 
 def test_top_k_pass_fail_and_neither():
     passing = frame_of({f"m{i}": (80.0 + i * 0.3, 70.0 + i * 2) for i in range(5)})
-    assert top_k_spread(passing, P1, AS_OF).outcome == PASS           # 1.2 < 2 and GPQA 8 > 5
+    assert top_k_spread(passing, P1, AS_OF).outcome == PASS  # 1.2 < 2 and GPQA 8 > 5
     failing = frame_of({f"m{i}": (80.0 + i * 1.3, 70.0 + i * 2) for i in range(5)})
-    assert top_k_spread(failing, P1, AS_OF).outcome == FAIL           # 5.2 > 5
+    assert top_k_spread(failing, P1, AS_OF).outcome == FAIL  # 5.2 > 5
     middle = frame_of({f"m{i}": (80.0 + i, 70.0 + i * 2) for i in range(5)})
-    assert top_k_spread(middle, P1, AS_OF).outcome == NEITHER        # 4.0
+    assert top_k_spread(middle, P1, AS_OF).outcome == NEITHER  # 4.0
 
 
 def test_top_k_thresholds_are_strict():
-    exactly_two = frame_of({"a": (82.0, 80.0), "b": (81.0, 70.0), "c": (81.0, 72.0), "d": (80.5, 74.0), "e": (80.0, 76.0)})
-    assert top_k_spread(exactly_two, P1, AS_OF).outcome == NEITHER   # 2.0 is not < 2
-    exactly_five = frame_of({"a": (85.0, 80.0), "b": (84.0, 70.0), "c": (83.0, 72.0), "d": (82.0, 74.0), "e": (80.0, 76.0)})
+    exactly_two = frame_of(
+        {"a": (82.0, 80.0), "b": (81.0, 70.0), "c": (81.0, 72.0), "d": (80.5, 74.0), "e": (80.0, 76.0)}
+    )
+    assert top_k_spread(exactly_two, P1, AS_OF).outcome == NEITHER  # 2.0 is not < 2
+    exactly_five = frame_of(
+        {"a": (85.0, 80.0), "b": (84.0, 70.0), "c": (83.0, 72.0), "d": (82.0, 74.0), "e": (80.0, 76.0)}
+    )
     assert top_k_spread(exactly_five, P1, AS_OF).outcome == NEITHER  # 5.0 is not > 5
     flat_gpqa = frame_of({f"m{i}": (80.0 + i * 0.1, 80.0 + i) for i in range(5)})
-    assert top_k_spread(flat_gpqa, P1, AS_OF).outcome == NEITHER     # SWE saturated but GPQA spread 4
+    assert top_k_spread(flat_gpqa, P1, AS_OF).outcome == NEITHER  # SWE saturated but GPQA spread 4
 
 
 def test_top_k_tie_at_the_cut_breaks_by_release_date_then_name():
-    scores = {"a": (85.0, 90.0), "b": (84.0, 90.0), "c": (84.0, 90.0), "d": (83.0, 90.0),
-              "late": (83.0, 50.0), "early": (83.0, 91.0)}
+    scores = {
+        "a": (85.0, 90.0),
+        "b": (84.0, 90.0),
+        "c": (84.0, 90.0),
+        "d": (83.0, 90.0),
+        "late": (83.0, 50.0),
+        "early": (83.0, 91.0),
+    }
     frame = frame_of(scores, released={"late": "2026-08-01", "early": "2026-06-02"})
     result = top_k_spread(frame, P1, AS_OF)
     assert [r["model"] for r in result.evidence["rows"]] == ["a", "b", "c", "early", "d"]
@@ -124,9 +180,11 @@ def test_p6_needs_hle_on_five_of_the_top_ten():
     p6 = spec("P6").parameters
     ten = {f"m{i}": (90.0 + i * 0.2, (20.0 + i * 4) if i < 6 else None) for i in range(10)}
     result = top_k_spread(frame_of(ten, columns=("ifeval", "hle")), p6, AS_OF)
-    assert result.outcome == PASS and result.evidence["second_n"] == 6   # IFEval 1.8 < 3, HLE 20 > 15
+    assert result.outcome == PASS and result.evidence["second_n"] == 6  # IFEval 1.8 < 3, HLE 20 > 15
     fifteen = {f"m{i}": (90.0 + i * 0.2, (20.0 + i * 3) if i < 6 else None) for i in range(10)}
-    assert top_k_spread(frame_of(fifteen, columns=("ifeval", "hle")), p6, AS_OF).outcome == NEITHER  # 15 is not > 15
+    assert (
+        top_k_spread(frame_of(fifteen, columns=("ifeval", "hle")), p6, AS_OF).outcome == NEITHER
+    )  # 15 is not > 15
     four_hle = {f"m{i}": (90.0 + i * 0.2, (20.0 + i * 5) if i < 4 else None) for i in range(10)}
     assert top_k_spread(frame_of(four_hle, columns=("ifeval", "hle")), p6, AS_OF).outcome == NEITHER
 
@@ -171,10 +229,16 @@ def test_p7_passes_on_negative_r_and_reports_the_baseline_change():
 # --------------------------------------------------------------------------- P3 / P4: next releases
 
 
-def deepseek_frame(scores: dict[str, tuple[float | None, float | None]], released: dict[str, str], as_of=AS_OF):
+def deepseek_frame(
+    scores: dict[str, tuple[float | None, float | None]], released: dict[str, str], as_of=AS_OF
+):
     models = [model(name, lab="DeepSeek", released=released[name]) for name in scores]
-    observations = [obs(name, b, v) for name, vals in scores.items()
-                    for b, v in zip(("swe_bench_verified", "gpqa_diamond"), vals, strict=True) if v is not None]
+    observations = [
+        obs(name, b, v)
+        for name, vals in scores.items()
+        for b, v in zip(("swe_bench_verified", "gpqa_diamond"), vals, strict=True)
+        if v is not None
+    ]
     return assemble(models, observations, as_of)
 
 
@@ -193,7 +257,11 @@ def test_p3_fails_early_on_one_release_above_plus_five():
 
 def test_p3_passes_when_both_are_below_zero_and_ignores_older_releases():
     p3 = spec("P3").parameters
-    scores = {"old": (80.0, gpqa_for(80.0, 9.0)), "a": (80.0, gpqa_for(80.0, -1.0)), "b": (82.0, gpqa_for(82.0, -2.0))}
+    scores = {
+        "old": (80.0, gpqa_for(80.0, 9.0)),
+        "a": (80.0, gpqa_for(80.0, -1.0)),
+        "b": (82.0, gpqa_for(82.0, -2.0)),
+    }
     frame = deepseek_frame(scores, {"old": "2026-05-20", "a": "2026-07-01", "b": "2026-09-01"})
     result = next_releases_h(frame, p3, AS_OF)
     assert result.outcome == PASS and result.final
@@ -211,7 +279,9 @@ def test_p3_release_missing_a_score_holds_its_slot_for_sixty_days_then_drops():
     p3 = spec("P3").parameters
     scores = {"a": (80.0, None), "b": (80.0, gpqa_for(80.0, -1.0)), "c": (81.0, gpqa_for(81.0, -3.0))}
     released = {"a": "2026-09-01", "b": "2026-09-10", "c": "2026-09-20"}
-    waiting = next_releases_h(deepseek_frame(scores, released, dt.date(2026, 10, 1)), p3, dt.date(2026, 10, 1))
+    waiting = next_releases_h(
+        deepseek_frame(scores, released, dt.date(2026, 10, 1)), p3, dt.date(2026, 10, 1)
+    )
     assert not waiting.final and [r["model"] for r in waiting.evidence["rows"]] == ["a", "b"]
     later = dt.date(2026, 11, 15)  # 75 days after "a": dropped, "c" moves up
     moved = next_releases_h(deepseek_frame(scores, released, later), p3, later)
@@ -222,9 +292,11 @@ def test_p3_release_missing_a_score_holds_its_slot_for_sixty_days_then_drops():
 
 def test_p4_counts_gemini_pro_and_flash_but_not_flash_lite_or_gemma():
     p4 = spec("P4").parameters
-    models = [model("gemini-4-flash-lite", "Google", "2026-06-05", "Gemini 4 Flash-Lite"),
-              model("gemma-5", "Google", "2026-06-06", "Gemma 5"),
-              model("gemini-4-pro", "Google", "2026-07-01", "Gemini 4 Pro")]
+    models = [
+        model("gemini-4-flash-lite", "Google", "2026-06-05", "Gemini 4 Flash-Lite"),
+        model("gemma-5", "Google", "2026-06-06", "Gemma 5"),
+        model("gemini-4-pro", "Google", "2026-07-01", "Gemini 4 Pro"),
+    ]
     observations = [obs(m.model_id, "swe_bench_verified", 80.0) for m in models]
     observations += [obs(m.model_id, "gpqa_diamond", gpqa_for(80.0, 4.0)) for m in models]
     result = next_releases_h(assemble(models, observations, AS_OF), p4, AS_OF)
@@ -242,9 +314,14 @@ def add_tracked(paths: Paths, models: list[Model], observations: list[Observatio
 
 def test_as_of_replay_ignores_scores_known_later(project):
     a, b = model("deepseek-v5", "DeepSeek", "2026-07-01"), model("deepseek-v5.1", "DeepSeek", "2026-08-01")
-    add_tracked(project, [a, b], [
-        obs("deepseek-v5", "swe_bench_verified", 80.0, known="2026-07-10"),
-        obs("deepseek-v5", "gpqa_diamond", gpqa_for(80.0, 7.0), known="2026-09-01")])
+    add_tracked(
+        project,
+        [a, b],
+        [
+            obs("deepseek-v5", "swe_bench_verified", 80.0, known="2026-07-10"),
+            obs("deepseek-v5", "gpqa_diamond", gpqa_for(80.0, 7.0), known="2026-09-01"),
+        ],
+    )
     before = {v.id: v for v in evaluate_all(project, dt.date(2026, 8, 31))}["P3"]
     after = {v.id: v for v in evaluate_all(project, dt.date(2026, 9, 1))}["P3"]
     assert before.status == "pending"
@@ -252,15 +329,22 @@ def test_as_of_replay_ignores_scores_known_later(project):
 
 
 def test_a_decided_verdict_does_not_flip_on_a_later_correction(project):
-    add_tracked(project, [model("deepseek-v5", "DeepSeek", "2026-07-01")], [
-        obs("deepseek-v5", "swe_bench_verified", 80.0, known="2026-07-10"),
-        obs("deepseek-v5", "gpqa_diamond", gpqa_for(80.0, 7.0), known="2026-07-10")])
+    add_tracked(
+        project,
+        [model("deepseek-v5", "DeepSeek", "2026-07-01")],
+        [
+            obs("deepseek-v5", "swe_bench_verified", 80.0, known="2026-07-10"),
+            obs("deepseek-v5", "gpqa_diamond", gpqa_for(80.0, 7.0), known="2026-07-10"),
+        ],
+    )
     first = {v.id: v for v in check(project, dt.date(2026, 7, 11), NOW)}
     assert first["P3"].status == "failed"
     # a correction arrives: GPQA is lower, h would now be -3
-    observations = [obs("deepseek-v5", "swe_bench_verified", 80.0, known="2026-07-10"),
-                    obs("deepseek-v5", "gpqa_diamond", gpqa_for(80.0, 7.0), known="2026-07-10"),
-                    obs("deepseek-v5", "gpqa_diamond", gpqa_for(80.0, -3.0), known="2026-08-01")]
+    observations = [
+        obs("deepseek-v5", "swe_bench_verified", 80.0, known="2026-07-10"),
+        obs("deepseek-v5", "gpqa_diamond", gpqa_for(80.0, 7.0), known="2026-07-10"),
+        obs("deepseek-v5", "gpqa_diamond", gpqa_for(80.0, -3.0), known="2026-08-01"),
+    ]
     write_observations(project.scores, observations)
     later = {v.id: v for v in check(project, dt.date(2026, 8, 2), NOW + dt.timedelta(days=22))}
     assert later["P3"].status == "failed" and later["P3"].late_evidence
@@ -271,7 +355,10 @@ def test_a_decided_verdict_does_not_flip_on_a_later_correction(project):
 
 def test_check_is_idempotent_and_a_replay_of_an_earlier_day_records_nothing(project):
     check(project, AS_OF, NOW)
-    state, ledger = project.verdicts.read_bytes(), project.ledger.read_bytes() if project.ledger.exists() else b""
+    state, ledger = (
+        project.verdicts.read_bytes(),
+        project.ledger.read_bytes() if project.ledger.exists() else b"",
+    )
     check(project, AS_OF, NOW)
     assert project.verdicts.read_bytes() == state
     assert (project.ledger.read_bytes() if project.ledger.exists() else b"") == ledger
@@ -283,20 +370,37 @@ def test_provisional_flip_is_an_event(project):
     check(project, AS_OF, NOW)
     # five new models crowd the SWE top 5 within 1 pp, with GPQA spread 8: P1 turns on track
     new = [model(f"frontier-{i}", "Lab", "2026-10-01") for i in range(5)]
-    add_tracked(project, new, [o for i in range(5) for o in (
-        obs(f"frontier-{i}", "swe_bench_verified", 95.0 + i * 0.2, known="2026-11-24"),
-        obs(f"frontier-{i}", "gpqa_diamond", 85.0 + i * 2, known="2026-11-24"))])
+    add_tracked(
+        project,
+        new,
+        [
+            o
+            for i in range(5)
+            for o in (
+                obs(f"frontier-{i}", "swe_bench_verified", 95.0 + i * 0.2, known="2026-11-24"),
+                obs(f"frontier-{i}", "gpqa_diamond", 85.0 + i * 2, known="2026-11-24"),
+            )
+        ],
+    )
     verdicts = {v.id: v for v in check(project, dt.date(2026, 11, 24), NOW + dt.timedelta(days=1))}
     assert verdicts["P1"].provisional == "on_track"
     flips = [e for e in read_events(project.ledger) if e.type == "provisional_flipped"]
-    assert [(e.payload["prediction"], e.payload["old"], e.payload["new"]) for e in flips] == [("P1", "at_risk", "on_track")]
+    assert [(e.payload["prediction"], e.payload["old"], e.payload["new"]) for e in flips] == [
+        ("P1", "at_risk", "on_track")
+    ]
 
 
 def test_source_sensitivity_is_flagged(project):
     # five saturated models per Epoch; the vendor reports a spread SWE score for one of them
     new = [model(f"frontier-{i}", "Lab", "2026-10-01") for i in range(5)]
-    observations = [o for i in range(5) for o in (
-        obs(f"frontier-{i}", "swe_bench_verified", 95.0 + i * 0.2), obs(f"frontier-{i}", "gpqa_diamond", 85.0 + i * 2))]
+    observations = [
+        o
+        for i in range(5)
+        for o in (
+            obs(f"frontier-{i}", "swe_bench_verified", 95.0 + i * 0.2),
+            obs(f"frontier-{i}", "gpqa_diamond", 85.0 + i * 2),
+        )
+    ]
     observations.append(obs("frontier-0", "swe_bench_verified", 85.0, source="vendor"))
     add_tracked(project, new, observations)
     p1 = {v.id: v for v in evaluate_all(project, AS_OF)}["P1"]
@@ -305,15 +409,27 @@ def test_source_sensitivity_is_flagged(project):
 
 
 def test_agent_system_entries_are_not_model_evidence():
-    frame = assemble([model("m")], [obs("m", "swe_bench_verified", 90.0, source="swebench", variant="system:20260101_x"),
-                                    obs("m", "swe_bench_verified", 70.0, source="swebench", variant="mini-swe-agent")], AS_OF)
+    frame = assemble(
+        [model("m")],
+        [
+            obs("m", "swe_bench_verified", 90.0, source="swebench", variant="system:20260101_x"),
+            obs("m", "swe_bench_verified", 70.0, source="swebench", variant="mini-swe-agent"),
+        ],
+        AS_OF,
+    )
     assert frame.loc[0, "swe_bench_verified"] == 70.0
 
 
 def test_within_a_source_the_latest_value_of_each_variant_and_the_best_variant_stand():
-    frame = assemble([model("m")], [obs("m", "gpqa_diamond", 80.0, variant="high", known="2026-07-01"),
-                                    obs("m", "gpqa_diamond", 82.0, variant="high", known="2026-08-01"),
-                                    obs("m", "gpqa_diamond", 81.0, variant="low", known="2026-08-01")], AS_OF)
+    frame = assemble(
+        [model("m")],
+        [
+            obs("m", "gpqa_diamond", 80.0, variant="high", known="2026-07-01"),
+            obs("m", "gpqa_diamond", 82.0, variant="high", known="2026-08-01"),
+            obs("m", "gpqa_diamond", 81.0, variant="low", known="2026-08-01"),
+        ],
+        AS_OF,
+    )
     assert frame.loc[0, "gpqa_diamond"] == 82.0 and frame.loc[0, "gpqa_diamond_variant"] == "high"
 
 

@@ -18,12 +18,14 @@ AT = "2026-04-11T00:00:00Z"
 
 def _table(day: str, member: str) -> list[RawScore | RowProblem]:
     benchmark = epoch.RUN_TABLES[member]
-    return epoch.parse_run_table(fixture("epoch", day, member), benchmark=benchmark, member=member,
-                                 retrieved_at=f"{day}T00:00:00Z")
+    return epoch.parse_run_table(
+        fixture("epoch", day, member), benchmark=benchmark, member=member, retrieved_at=f"{day}T00:00:00Z"
+    )
 
 
-@pytest.mark.parametrize(("day", "gpqa", "swe"), [
-    ("2025-11-01", 130, 24), ("2026-01-20", 145, 23), ("2026-03-12", 152, 24)])
+@pytest.mark.parametrize(
+    ("day", "gpqa", "swe"), [("2025-11-01", 130, 24), ("2026-01-20", 145, 23), ("2026-03-12", 152, 24)]
+)
 def test_row_counts_of_each_csv_snapshot(day: str, gpqa: int, swe: int) -> None:
     assert len(_table(day, "gpqa_diamond.csv")) == gpqa
     assert len(_table(day, "swe_bench_verified.csv")) == swe
@@ -37,7 +39,9 @@ def test_zip_gives_every_benchmark_with_counts() -> None:
 
 def test_scores_are_percent_with_dates_and_lab() -> None:
     records = epoch.parse(epoch_zip(), retrieved_at=AT)
-    gpt54 = next(r for r in records if r.raw_model == "gpt-5.4-2026-03-05_xhigh" and r.benchmark == "gpqa_diamond")
+    gpt54 = next(
+        r for r in records if r.raw_model == "gpt-5.4-2026-03-05_xhigh" and r.benchmark == "gpqa_diamond"
+    )
     assert gpt54.score == pytest.approx(93.3)
     assert gpt54.release_date == "2026-03-05"
     assert gpt54.reported_date == "2026-03-06"
@@ -54,13 +58,20 @@ def test_best_score_column_is_used_in_both_column_layouts() -> None:
     assert old["gpt-5-2025-08-07_high"] == pytest.approx(86.17424242424242)
     assert new["gpt-5-2025-08-07_high"] == pytest.approx(86.17424242424242)
     # mean_score (0.785) and best score (0.797) differ for this row: the best score is used
-    zip_rows = {r.raw_model: r.score for r in epoch.parse(epoch_zip(), retrieved_at=AT) if r.benchmark == "gpqa_diamond"}
+    zip_rows = {
+        r.raw_model: r.score
+        for r in epoch.parse(epoch_zip(), retrieved_at=AT)
+        if r.benchmark == "gpqa_diamond"
+    }
     assert zip_rows["claude-3-7-sonnet-20250219_64K"] == pytest.approx(79.73484848484849)
 
 
 def test_duplicate_model_versions_are_both_returned_with_their_run_times() -> None:
     swe = [r for r in _table("2026-03-12", "swe_bench_verified.csv") if r.raw_model == "claude-opus-4-6"]
-    assert sorted((r.run_started[:10], round(r.score, 1)) for r in swe) == [("2026-02-10", 75.6), ("2026-02-18", 78.7)]
+    assert sorted((r.run_started[:10], round(r.score, 1)) for r in swe) == [
+        ("2026-02-10", 75.6),
+        ("2026-02-18", 78.7),
+    ]
 
 
 def test_empty_started_at_and_empty_release_date_are_accepted() -> None:
@@ -70,9 +81,13 @@ def test_empty_started_at_and_empty_release_date_are_accepted() -> None:
 
 
 def test_hle_table_keeps_thinking_setting_from_name_column() -> None:
-    records = hle.parse(fixture("epoch", "2026-03-12", "hle_external.csv"), retrieved_at="2026-03-12T00:00:00Z")
+    records = hle.parse(
+        fixture("epoch", "2026-03-12", "hle_external.csv"), retrieved_at="2026-03-12T00:00:00Z"
+    )
     assert len(records) == 41
-    opus = sorted((r.setting, round(r.score, 2)) for r in records if r.raw_model == "claude-opus-4-5-20251101_unknown")
+    opus = sorted(
+        (r.setting, round(r.score, 2)) for r in records if r.raw_model == "claude-opus-4-5-20251101_unknown"
+    )
     assert opus == [("", 14.16), ("thinking", 25.2)]
     gemini = next(r for r in records if r.raw_model == "gemini-3-pro-preview")
     assert gemini.benchmark == "hle" and gemini.score == pytest.approx(37.52)
@@ -88,7 +103,9 @@ def test_renamed_column_is_a_parse_error_naming_the_field() -> None:
 
 def test_bad_score_cell_is_a_row_problem_not_a_crash() -> None:
     data = fixture("epoch", "2026-03-12", "swe_bench_verified.csv").replace(b"0.7479338842975206", b"n/a", 2)
-    rows = epoch.parse_run_table(data, benchmark="swe_bench_verified", member="swe_bench_verified.csv", retrieved_at=AT)
+    rows = epoch.parse_run_table(
+        data, benchmark="swe_bench_verified", member="swe_bench_verified.csv", retrieved_at=AT
+    )
     problems = [r for r in rows if isinstance(r, RowProblem)]
     assert len(problems) == 1 and problems[0].field == "Best score (across scorers)"
     assert problems[0].raw["Model version"] == "gpt-5.3-codex_high"

@@ -20,14 +20,18 @@ def _small_swebench() -> bytes:
     """Real entries of the recorded leaderboard (a few per board), re-serialised small."""
     document = json.loads(swebench_json("2025-12-02"))
     for board in document["leaderboards"]:
-        board["results"] = [{k: v for k, v in r.items() if k != "per_instance_details"} for r in board["results"][:6]]
+        board["results"] = [
+            {k: v for k, v in r.items() if k != "per_instance_details"} for r in board["results"][:6]
+        ]
     return json.dumps(document).encode()
 
 
 SEEDS = {
     "epoch_zip": (epoch_zip(), lambda d: epoch.parse(d, retrieved_at=AT)),
-    "epoch_csv": (fixture("epoch", "2026-03-12", "swe_bench_verified.csv"),
-                  lambda d: epoch.parse_run_table(d, benchmark="swe_bench_verified", member="s.csv", retrieved_at=AT)),
+    "epoch_csv": (
+        fixture("epoch", "2026-03-12", "swe_bench_verified.csv"),
+        lambda d: epoch.parse_run_table(d, benchmark="swe_bench_verified", member="s.csv", retrieved_at=AT),
+    ),
     "hle_csv": (fixture("epoch", "2026-03-12", "hle_external.csv"), lambda d: hle.parse(d, retrieved_at=AT)),
     "swebench": (_small_swebench(), lambda d: swebench.parse(d, retrieved_at=AT)),
     "hf_hub": (json.dumps(hub_model_objects()).encode(), lambda d: hf_hub.parse(d, retrieved_at=AT)),
@@ -39,11 +43,13 @@ def mutate(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
     """Apply (position, delete length, insertion) edits: flips, deletions, truncations."""
     for position, delete, insert in edits:
         cut = position % (len(data) + 1)
-        data = data[:cut] + insert + data[cut + delete:]
+        data = data[:cut] + insert + data[cut + delete :]
     return data
 
 
-EDITS = st.lists(st.tuples(st.integers(0, 10**7), st.integers(0, 64), st.binary(max_size=8)), min_size=1, max_size=4)
+EDITS = st.lists(
+    st.tuples(st.integers(0, 10**7), st.integers(0, 64), st.binary(max_size=8)), min_size=1, max_size=4
+)
 
 
 def _only_records_or_parse_error(parser, data: bytes) -> None:

@@ -43,17 +43,26 @@ def _variant(**changes: object) -> dict:
 
 
 def test_causal_lm_is_steerable() -> None:
-    item = _variant(pipeline_tag="text-generation", config={"architectures": ["LlamaForCausalLM"], "model_type": "llama"})
+    item = _variant(
+        pipeline_tag="text-generation", config={"architectures": ["LlamaForCausalLM"], "model_type": "llama"}
+    )
     row = hf_hub.model_row(item, retrieved_at=AT)
     assert row.steerable and row.skip_reason == ""
 
 
-@pytest.mark.parametrize(("changes", "kind", "reason"), [
-    ({"gated": "manual"}, "base", "gated (manual)"),
-    ({"config": {"architectures": ["XForCausalLM"], "auto_map": {"AutoModel": "m.X"}}}, "base", "remote code"),
-    ({"tags": ["gguf", "base_model:quantized:org/base"]}, "quantized", "quantized derivative"),
-    ({"library_name": "peft", "tags": ["base_model:adapter:org/base"]}, "adapter", "adapter derivative"),
-])
+@pytest.mark.parametrize(
+    ("changes", "kind", "reason"),
+    [
+        ({"gated": "manual"}, "base", "gated (manual)"),
+        (
+            {"config": {"architectures": ["XForCausalLM"], "auto_map": {"AutoModel": "m.X"}}},
+            "base",
+            "remote code",
+        ),
+        ({"tags": ["gguf", "base_model:quantized:org/base"]}, "quantized", "quantized derivative"),
+        ({"library_name": "peft", "tags": ["base_model:adapter:org/base"]}, "adapter", "adapter derivative"),
+    ],
+)
 def test_skip_reasons(changes: dict, kind: str, reason: str) -> None:
     item = _variant(pipeline_tag="text-generation", **changes)
     if "config" not in changes:
@@ -70,14 +79,21 @@ def test_instruct_and_finetune_are_told_apart_by_base_model_org() -> None:
 
 
 def test_link_header_next() -> None:
-    header = '<https://huggingface.co/api/models?author=x&cursor=abc>; rel="next", <https://h/prev>; rel="prev"'
+    header = (
+        '<https://huggingface.co/api/models?author=x&cursor=abc>; rel="next", <https://h/prev>; rel="prev"'
+    )
     assert hf_hub.next_link(header) == "https://huggingface.co/api/models?author=x&cursor=abc"
     assert hf_hub.next_link("") == ""
 
 
 def test_list_url_asks_for_newest_first_with_config() -> None:
     url = hf_hub.list_url("deepseek-ai")
-    assert "author=deepseek-ai" in url and "sort=createdAt" in url and "direction=-1" in url and "config=true" in url
+    assert (
+        "author=deepseek-ai" in url
+        and "sort=createdAt" in url
+        and "direction=-1" in url
+        and "config=true" in url
+    )
 
 
 def test_not_an_array_is_a_parse_error_and_bad_items_are_row_problems() -> None:

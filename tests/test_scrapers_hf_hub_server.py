@@ -34,8 +34,10 @@ def _first_page_key(org: str) -> str:
 
 
 def _config(server: ScriptedServer) -> ScrapeConfig:
-    return ScrapeConfig(http=HttpConfig(timeout_s=2, retries=2, backoff_s=0.01),
-                        hub=HubConfig(api=f"{server.base}/api/models", orgs=("meta-llama", "facebook")))
+    return ScrapeConfig(
+        http=HttpConfig(timeout_s=2, retries=2, backoff_s=0.01),
+        hub=HubConfig(api=f"{server.base}/api/models", orgs=("meta-llama", "facebook")),
+    )
 
 
 def _crawl(paths: Paths, server: ScriptedServer, now: dt.datetime) -> tuple[object, list[float]]:
@@ -66,26 +68,42 @@ def test_baseline_crawl_fills_the_catalogue_without_announcing(paths: Paths) -> 
 def test_second_crawl_pages_through_429_and_announces_only_the_new_repo(paths: Paths) -> None:
     with scripted_server() as server:
         next_url = "{base}/api/models?author=meta-llama&cursor=page2"
-        server.script(_first_page_key("meta-llama"), {"body": _page("meta-llama/Llama-3.1-8B-Instruct"),
-                                                     "headers": {"Link": f'<{next_url}>; rel="next"'}})
-        server.script("/api/models?author=meta-llama&cursor=page2",
-                      {"status": 429, "headers": {"Retry-After": "3"}},
-                      {"body": _page("meta-llama/Meta-Llama-3-8B-Instruct")})
-        server.script(_first_page_key("facebook"), {"body": _page("facebook/bart-base"), "headers": {
-            "Link": '<{base}/api/models?author=facebook&cursor=never>; rel="next"'}})
+        server.script(
+            _first_page_key("meta-llama"),
+            {
+                "body": _page("meta-llama/Llama-3.1-8B-Instruct"),
+                "headers": {"Link": f'<{next_url}>; rel="next"'},
+            },
+        )
+        server.script(
+            "/api/models?author=meta-llama&cursor=page2",
+            {"status": 429, "headers": {"Retry-After": "3"}},
+            {"body": _page("meta-llama/Meta-Llama-3-8B-Instruct")},
+        )
+        server.script(
+            _first_page_key("facebook"),
+            {
+                "body": _page("facebook/bart-base"),
+                "headers": {"Link": '<{base}/api/models?author=facebook&cursor=never>; rel="next"'},
+            },
+        )
         report, sleeps = _crawl(paths, server, DAY2)
     hub = report.sources["hf_hub"]
     assert hub.status == "ok" and hub.new_open_weights == ["meta-llama/Llama-3.1-8B-Instruct"]
     assert sleeps == [3.0]
     assert "cursor=never" not in " ".join(r["query"] for r in server.requests)  # all known: paging stopped
     (event,) = [e for e in read_events(paths.ledger) if e.type == "new_open_weights"]
-    assert event.payload["repo_id"] == "meta-llama/Llama-3.1-8B-Instruct" and event.at == "2026-06-02T06:00:00Z"
+    assert (
+        event.payload["repo_id"] == "meta-llama/Llama-3.1-8B-Instruct" and event.at == "2026-06-02T06:00:00Z"
+    )
     assert event.payload["steerable"] is False
     rows = {r.repo_id: r for r in read_catalogue(paths.data / "hf_models.csv")}
     assert rows["meta-llama/Meta-Llama-3-8B-Instruct"].first_seen == "2026-06-01T06:00:00Z"  # kept
     assert (paths.cache / "hf_hub" / "meta-llama" / "page-02.json").exists()
     before = (paths.data / "hf_models.csv").read_bytes()
-    offline = scrape(paths, ["hf_hub"], offline=True, now=DAY2 + dt.timedelta(hours=1), config=_config(server))
+    offline = scrape(
+        paths, ["hf_hub"], offline=True, now=DAY2 + dt.timedelta(hours=1), config=_config(server)
+    )
     assert offline.sources["hf_hub"].records == 3 and (paths.data / "hf_models.csv").read_bytes() == before
 
 

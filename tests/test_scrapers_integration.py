@@ -24,20 +24,33 @@ from tracker.store import read_events, read_models, read_observations
 
 NOW = dt.datetime(2026, 4, 11, 6, 0, tzinfo=dt.UTC)
 EPOCH_PATH, SWE_PATH = "/epoch/benchmark_data.zip", "/swebench/leaderboards.json"
-STORED = ("scores.csv", "models.csv", "quarantine.csv", "cache/epoch/benchmark_data.zip",
-          "cache/epoch/benchmark_data.zip.meta.json")
+STORED = (
+    "scores.csv",
+    "models.csv",
+    "quarantine.csv",
+    "cache/epoch/benchmark_data.zip",
+    "cache/epoch/benchmark_data.zip.meta.json",
+)
 
 
 def _config(server: ScriptedServer) -> ScrapeConfig:
-    return ScrapeConfig(http=HttpConfig(timeout_s=0.3, retries=1, backoff_s=0.01),
-                        hub=HubConfig(api=f"{server.base}/api/models", orgs=()),
-                        urls={"epoch": server.base + EPOCH_PATH, "swebench": server.base + SWE_PATH})
+    return ScrapeConfig(
+        http=HttpConfig(timeout_s=0.3, retries=1, backoff_s=0.01),
+        hub=HubConfig(api=f"{server.base}/api/models", orgs=()),
+        urls={"epoch": server.base + EPOCH_PATH, "swebench": server.base + SWE_PATH},
+    )
 
 
 def _run(paths: Paths, server: ScriptedServer, now: dt.datetime = NOW, sources: list[str] | None = None):
     sleeps: list[float] = []
-    report = scrape(paths, sources or ["epoch", "swebench"], offline=False, now=now, config=_config(server),
-                    sleep=sleeps.append)
+    report = scrape(
+        paths,
+        sources or ["epoch", "swebench"],
+        offline=False,
+        now=now,
+        config=_config(server),
+        sleep=sleeps.append,
+    )
     return report, sleeps
 
 
@@ -68,9 +81,15 @@ def test_first_run_stores_real_content_and_caches_it(baseline: Path) -> None:
     paths = Paths(baseline)
     observations = read_observations(paths.scores)
     muse = [o for o in observations if o.model_id == "muse-spark"]
-    assert [(o.benchmark, round(o.score, 1), o.retrieved_at) for o in muse] == [("gpqa_diamond", 89.8, "2026-04-11T06:00:00Z")]
+    assert [(o.benchmark, round(o.score, 1), o.retrieved_at) for o in muse] == [
+        ("gpqa_diamond", 89.8, "2026-04-11T06:00:00Z")
+    ]
     health = json.loads((paths.data / "sources.json").read_text())
-    assert health["epoch"]["status"] == "ok" and health["epoch"]["etag"] == '"e1"' and health["epoch"]["records"] == 223
+    assert (
+        health["epoch"]["status"] == "ok"
+        and health["epoch"]["etag"] == '"e1"'
+        and health["epoch"]["records"] == 223
+    )
     assert health["swebench"]["records"] == 125
     assert (paths.cache / "epoch" / "benchmark_data.zip").read_bytes() == epoch_zip()
     models = {m.model_id: m for m in read_models(paths.models)}
@@ -143,8 +162,9 @@ def _merge_snapshot(paths: Paths, day: str) -> None:
     state = load_state(paths)
     records = []
     for member, benchmark in epoch.RUN_TABLES.items():
-        records += epoch.parse_run_table(fixture("epoch", day, member), benchmark=benchmark, member=member,
-                                         retrieved_at=f"{day}T00:00:00Z")
+        records += epoch.parse_run_table(
+            fixture("epoch", day, member), benchmark=benchmark, member=member, retrieved_at=f"{day}T00:00:00Z"
+        )
     merge_batch(state, records, now=dt.datetime.fromisoformat(f"{day}T00:00:00+00:00"))
     save_state(paths, state)
 

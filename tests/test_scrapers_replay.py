@@ -45,7 +45,12 @@ def test_ledger_says_when_each_release_first_appeared(built: Paths) -> None:
 
 
 def test_history_keeps_changed_values_side_by_side(built: Paths) -> None:
-    sonnet = sorted((o.retrieved_at[:10], round(o.score, 1)) for o in read_observations(built.scores)
-                    if o.model_id == "claude-sonnet-4.5" and o.benchmark == "swe_bench_verified"
-                    and o.source == "epoch" and o.variant == "")
+    sonnet = sorted(
+        (o.retrieved_at[:10], round(o.score, 1))
+        for o in read_observations(built.scores)
+        if o.model_id == "claude-sonnet-4.5"
+        and o.benchmark == "swe_bench_verified"
+        and o.source == "epoch"
+        and o.variant == ""
+    )
     assert sonnet == [("2025-11-01", 64.8), ("2026-03-12", 71.3)]  # Epoch's February 2026 re-run

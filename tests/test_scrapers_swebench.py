@@ -30,7 +30,9 @@ def test_model_board_and_single_model_systems(day: str, bash_only: int, systems:
 
 def test_named_entries_keep_model_tag_score_and_date() -> None:
     records = _records("2025-12-02")
-    opus = next(r for r in records if r.setting == "mini-swe-agent" and r.raw_model == "claude-opus-4-5-20251101")
+    opus = next(
+        r for r in records if r.setting == "mini-swe-agent" and r.raw_model == "claude-opus-4-5-20251101"
+    )
     assert opus.score == 74.4 and opus.reported_date == "2025-11-24" and opus.lab == "Anthropic"
     assert opus.display_name == "Claude 4.5 Opus medium (20251101)"
     live = next(r for r in records if r.setting == "system:20251120_livesweagent_gemini-3-pro-preview")
@@ -47,8 +49,10 @@ def test_new_entries_between_two_snapshots_and_nothing_removed() -> None:
     before = {r.setting for r in _records("2025-11-19")}
     after = {r.setting for r in _records("2025-12-02")}
     assert before <= after
-    assert {"system:20251124_mini-v1.16.0_claude-opus-4-5-20251101",
-            "system:20251201_mini-v1.17.1_deepseek-v3.2-reasoner"} <= after - before
+    assert {
+        "system:20251124_mini-v1.16.0_claude-opus-4-5-20251101",
+        "system:20251201_mini-v1.17.1_deepseek-v3.2-reasoner",
+    } <= after - before
 
 
 def test_html_instead_of_json_is_a_parse_error() -> None:
@@ -63,7 +67,15 @@ def test_renamed_top_level_key_is_a_parse_error() -> None:
 
 
 def test_entry_with_text_score_is_a_row_problem() -> None:
-    document = {"leaderboards": [{"name": "bash-only", "results": [
-        {"folder": "x", "resolved": "lots", "date": "2025-01-01", "tags": ["Model: m-1"]}]}]}
+    document = {
+        "leaderboards": [
+            {
+                "name": "bash-only",
+                "results": [
+                    {"folder": "x", "resolved": "lots", "date": "2025-01-01", "tags": ["Model: m-1"]}
+                ],
+            }
+        ]
+    }
     (problem,) = swebench.parse(json.dumps(document).encode(), retrieved_at=AT)
     assert isinstance(problem, RowProblem) and problem.field == "resolved" and "bash-only[0] x" in problem.row

@@ -12,11 +12,17 @@ AT = "2026-11-26T00:00:00Z"
 
 
 def test_row_becomes_a_vendor_record_known_from_its_added_at() -> None:
-    data = (HEADER + "Claude Opus 4.8,Anthropic,2026-05-28,swe_bench_verified,88.6,https://example.org/a,"
-            "2026-06-01,,transcribed,2026-07-01T12:00:00Z\n").encode()
+    data = (
+        HEADER + "Claude Opus 4.8,Anthropic,2026-05-28,swe_bench_verified,88.6,https://example.org/a,"
+        "2026-06-01,,transcribed,2026-07-01T12:00:00Z\n"
+    ).encode()
     (record,) = vendor.parse(data, retrieved_at=AT)
     assert isinstance(record, RawScore)
-    assert (record.raw_model, record.benchmark, record.score) == ("Claude Opus 4.8", "swe_bench_verified", 88.6)
+    assert (record.raw_model, record.benchmark, record.score) == (
+        "Claude Opus 4.8",
+        "swe_bench_verified",
+        88.6,
+    )
     assert record.retrieved_at == "2026-07-01T12:00:00Z" and record.reported_date == "2026-06-01"
     assert record.release_date == "2026-05-28" and record.source == "vendor"
 
@@ -27,12 +33,15 @@ def test_blank_added_at_falls_back_to_the_run_instant_and_month_dates_are_kept()
     assert record.retrieved_at == AT and record.release_date == "2026-04"
 
 
-@pytest.mark.parametrize(("cells", "field"), [
-    ("X,Lab,,gpqa_diamond,high,https://e.org,,,,", "score"),
-    ("X,Lab,2026-13-01,gpqa_diamond,80,https://e.org,,,,", "release_date"),
-    ("X,Lab,,gpqa_diamond,80,https://e.org,yesterday,,,", "reported_date"),
-    (",Lab,,gpqa_diamond,80,https://e.org,,,,", "model"),
-])
+@pytest.mark.parametrize(
+    ("cells", "field"),
+    [
+        ("X,Lab,,gpqa_diamond,high,https://e.org,,,,", "score"),
+        ("X,Lab,2026-13-01,gpqa_diamond,80,https://e.org,,,,", "release_date"),
+        ("X,Lab,,gpqa_diamond,80,https://e.org,yesterday,,,", "reported_date"),
+        (",Lab,,gpqa_diamond,80,https://e.org,,,,", "model"),
+    ],
+)
 def test_unreadable_cells_are_row_problems_naming_the_field(cells: str, field: str) -> None:
     (problem,) = vendor.parse((HEADER + cells + "\n").encode(), retrieved_at=AT)
     assert isinstance(problem, RowProblem) and problem.field == field and problem.row == "vendor_scores.csv:2"

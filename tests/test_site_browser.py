@@ -21,14 +21,29 @@ from tracker.stats import coupling
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = find_chromium()
-PAGES = {"index.html", "coupling.html", "phase.html", "models.html", "steering.html", "sources.html",
-         "events.html", "about.html"} | {f"predictions/P{i}.html" for i in range(1, 8)}
-LINKS_JS = ("Array.from(document.querySelectorAll('a[href], link[href], img[src], script[src]'))"
-            ".map(e => e.href || e.src)")
+PAGES = {
+    "index.html",
+    "coupling.html",
+    "phase.html",
+    "models.html",
+    "steering.html",
+    "sources.html",
+    "events.html",
+    "about.html",
+} | {f"predictions/P{i}.html" for i in range(1, 8)}
+LINKS_JS = (
+    "Array.from(document.querySelectorAll('a[href], link[href], img[src], script[src]'))"
+    ".map(e => e.href || e.src)"
+)
 IDS_JS = "Array.from(document.querySelectorAll('[id]')).map(e => e.id)"
 PHASE_CASES = [  # SWE, GPQA, IFEval: frozen-panel models near each boundary, and the extremes
-    ("80.8", "91.3", "94.0"), ("40.6", "41.0", ""), ("76.4", "88.4", "92.6"), ("80.2", "85.2", "87.5"),
-    ("0", "100", "0"), ("100", "0", "100"), ("55.55", "66.66", ""),
+    ("80.8", "91.3", "94.0"),
+    ("40.6", "41.0", ""),
+    ("76.4", "88.4", "92.6"),
+    ("80.2", "85.2", "87.5"),
+    ("0", "100", "0"),
+    ("100", "0", "100"),
+    ("55.55", "66.66", ""),
 ]
 OUTPUTS_JS = """(() => {
   const d = id => document.getElementById(id).dataset;
@@ -77,7 +92,7 @@ def test_every_page_loads_cleanly_and_every_link_resolves(session) -> None:
     base, chrome = session
     chrome.set_viewport(1280, 900)
     reports, resources, external, fragments = crawl(chrome, base)
-    assert {url[len(base):] for url in reports} == PAGES, "every page is reachable from the index"
+    assert {url[len(base) :] for url in reports} == PAGES, "every page is reachable from the index"
     for url, report in reports.items():
         assert report.errors == [], url
         assert [r for r in report.requests if not r.startswith((base, "data:", "about:"))] == [], url
@@ -86,9 +101,16 @@ def test_every_page_loads_cleanly_and_every_link_resolves(session) -> None:
     for resource in sorted(resources):
         with urllib.request.urlopen(resource, timeout=10) as answer:
             assert answer.status == 200 and answer.read(), resource
-    names = {r[len(base):] for r in resources}
-    assert {"feed.atom", "api/status.json", "api/models.json", "badges/P1.json", "static/style.css",
-            "static/phase.js", "figures/coupling.svg"} <= names
+    names = {r[len(base) :] for r in resources}
+    assert {
+        "feed.atom",
+        "api/status.json",
+        "api/models.json",
+        "badges/P1.json",
+        "static/style.css",
+        "static/phase.js",
+        "figures/coupling.svg",
+    } <= names
     assert "https://epoch.ai/benchmarks" in external, "sources are linked, never loaded"
 
 
@@ -118,7 +140,12 @@ def test_phase_calculator_gives_the_python_numbers(session, site_project: Paths)
             if isinstance(value, bool):
                 assert shown[key] == str(value).lower(), (swe, gpqa, ifeval, key)
             elif isinstance(value, float):
-                assert math.isclose(float(shown[key]), value, rel_tol=1e-12, abs_tol=1e-12), (swe, gpqa, ifeval, key)
+                assert math.isclose(float(shown[key]), value, rel_tol=1e-12, abs_tol=1e-12), (
+                    swe,
+                    gpqa,
+                    ifeval,
+                    key,
+                )
             else:
                 assert shown[key] == (value or ""), (swe, gpqa, ifeval, key)
         assert shown["h_text"] == f"{expected['h']:+.2f}"

@@ -45,11 +45,17 @@ def live_problems(html: str) -> list[str]:
     """Scripts that are not the site's own, event-handler attributes, javascript: URLs."""
     problems = []
     for tag, attrs in parse(html).tags:
-        if tag == "script" and not (attrs.get("type") == "application/json" or attrs.get("src", "").endswith("static/phase.js")):
+        if tag == "script" and not (
+            attrs.get("type") == "application/json" or attrs.get("src", "").endswith("static/phase.js")
+        ):
             problems.append(f"script {attrs}")
         problems += [f"{tag} {name}" for name in attrs if name.startswith("on")]
-        problems += [f"{tag} {name}={value}" for name, value in attrs.items()
-                     if name in URL_ATTRIBUTES and value.strip().lower().startswith(("javascript:", "data:text/html", "vbscript:"))]
+        problems += [
+            f"{tag} {name}={value}"
+            for name, value in attrs.items()
+            if name in URL_ATTRIBUTES
+            and value.strip().lower().startswith(("javascript:", "data:text/html", "vbscript:"))
+        ]
     return problems
 
 
@@ -59,20 +65,37 @@ def hostile_data(data: site_data.SiteData) -> site_data.SiteData:
     def poison(row: dict) -> dict:
         return {k: (JS_URL if k.endswith("_url") and v else v) for k, v in row.items()}
 
-    verdicts = [{**v, "paper_url": JS_URL, "evidence": {**v["evidence"], "rows": [poison(r) for r in v["evidence"].get("rows", [])]}}
-                for v in data.verdicts]
+    verdicts = [
+        {
+            **v,
+            "paper_url": JS_URL,
+            "evidence": {**v["evidence"], "rows": [poison(r) for r in v["evidence"].get("rows", [])]},
+        }
+        for v in data.verdicts
+    ]
     return dataclasses.replace(data, panel=[poison(r) for r in data.panel], verdicts=verdicts)
 
 
 def test_safe_url_allows_only_http_links() -> None:
     assert safe_url("https://epoch.ai/benchmarks") == "https://epoch.ai/benchmarks"
-    for bad in (JS_URL, " JavaScript:alert(1)", "data:text/html,<b>", "//evil.example/x", "epoch.ai", "http:///x",
-                "https://a.example/\nx", None, 3):
+    for bad in (
+        JS_URL,
+        " JavaScript:alert(1)",
+        "data:text/html,<b>",
+        "//evil.example/x",
+        "epoch.ai",
+        "http:///x",
+        "https://a.example/\nx",
+        None,
+        3,
+    ):
         assert safe_url(bad) == "", bad
 
 
 def test_pages_render_the_hostile_names_as_text(built_site: Path) -> None:
-    pages = {name: data.decode("utf-8") for name, data in site_files(built_site).items() if name.endswith(".html")}
+    pages = {
+        name: data.decode("utf-8") for name, data in site_files(built_site).items() if name.endswith(".html")
+    }
     for name, html in pages.items():
         assert live_problems(html) == [], name
         assert "<script>alert" not in html, name
@@ -85,7 +108,9 @@ def test_pages_render_the_hostile_names_as_text(built_site: Path) -> None:
 
 
 def test_javascript_urls_never_become_links(site_project: Paths, site_collected, tmp_path: Path) -> None:
-    report = sitegen.build_from_data(hostile_data(site_collected), site_project.site_templates, tmp_path / "site")
+    report = sitegen.build_from_data(
+        hostile_data(site_collected), site_project.site_templates, tmp_path / "site"
+    )
     files = site_files(report.out_dir)
     for name, raw in files.items():
         text = raw.decode("utf-8")
@@ -120,4 +145,6 @@ def test_svg_figures_escape_names(built_site: Path) -> None:
         if name.endswith(".svg"):
             assert b"<script" not in raw, name
             ET.fromstring(raw)
-    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in (built_site / "figures/coupling.svg").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in (built_site / "figures/coupling.svg").read_text(
+        encoding="utf-8"
+    )

@@ -17,12 +17,36 @@ from tracker.stats import coupling
 
 SVG = "{http://www.w3.org/2000/svg}"
 MODELS = [
-    {"model_id": "a", "model": "Alpha $x$", "lab": "Lab $1", "cohort": "frozen", "release_date": "2025-03",
-     "swe_bench_verified": 60.0, "gpqa_diamond": 70.0, "h": -7.16},
-    {"model_id": "b", "model": "Beta", "lab": "Google", "cohort": "post_cutoff", "release_date": "2026-04-16",
-     "swe_bench_verified": 80.0, "gpqa_diamond": 92.0, "h": 4.57},
-    {"model_id": "c", "model": "Gamma", "lab": "DeepSeek", "cohort": "tracked", "release_date": "",
-     "swe_bench_verified": 30.0, "gpqa_diamond": 20.0, "h": -41.77},
+    {
+        "model_id": "a",
+        "model": "Alpha $x$",
+        "lab": "Lab $1",
+        "cohort": "frozen",
+        "release_date": "2025-03",
+        "swe_bench_verified": 60.0,
+        "gpqa_diamond": 70.0,
+        "h": -7.16,
+    },
+    {
+        "model_id": "b",
+        "model": "Beta",
+        "lab": "Google",
+        "cohort": "post_cutoff",
+        "release_date": "2026-04-16",
+        "swe_bench_verified": 80.0,
+        "gpqa_diamond": 92.0,
+        "h": 4.57,
+    },
+    {
+        "model_id": "c",
+        "model": "Gamma",
+        "lab": "DeepSeek",
+        "cohort": "tracked",
+        "release_date": "",
+        "swe_bench_verified": 30.0,
+        "gpqa_diamond": 20.0,
+        "h": -41.77,
+    },
 ]
 
 
@@ -35,13 +59,20 @@ def test_scatter_is_deterministic_titled_labelled_and_described() -> None:
     assert first.svg == plots.coupling_scatter(MODELS, 0.513, 46.4, 16.15).svg
     assert "dc:date" not in first.svg
     words = texts(first.svg)
-    assert {"Coupling: GPQA Diamond vs SWE-bench Verified", "SWE-bench Verified (%)", "GPQA Diamond (%)"} <= set(words)
+    assert {
+        "Coupling: GPQA Diamond vs SWE-bench Verified",
+        "SWE-bench Verified (%)",
+        "GPQA Diamond (%)",
+    } <= set(words)
     assert "Lab $1" in words, "a '$' in a name is text, never mathtext"
     assert "3 models" in first.alt and "outside the band: Gamma" in first.alt
 
 
 def test_lab_bars_and_h_over_time_describe_what_they_show() -> None:
-    labs = {"Google": {"n": 5, "h_mean": 1.94, "h_mean_core": 5.47}, "Anthropic": {"n": 8, "h_mean": -9.35, "h_mean_core": -6.94}}
+    labs = {
+        "Google": {"n": 5, "h_mean": 1.94, "h_mean_core": 5.47},
+        "Anthropic": {"n": 8, "h_mean": -9.35, "h_mean_core": -6.94},
+    }
     bars = plots.lab_h_bars(labs)
     assert "Google: core +5.5, all +1.9 (n=5)" in bars.alt
     assert {"h-field by lab", "Google (n=5)", "lab"} <= set(texts(bars.svg))
@@ -62,23 +93,44 @@ def test_svg_ids_come_from_the_fixed_salt() -> None:
 
 def test_evidence_plot_with_no_value_says_so() -> None:
     empty = plots.Series("r", ((dt.date(2026, 6, 1), None), (dt.date(2026, 7, 1), None)))
-    figure = plots.evidence_over_time("P7-evidence", "P7: evidence over time", "Pearson r", [empty],
-                                      [(0.0, "pass: r < 0")], dt.date(2026, 12, 31), (dt.date(2026, 6, 1), dt.date(2026, 12, 31)))
+    figure = plots.evidence_over_time(
+        "P7-evidence",
+        "P7: evidence over time",
+        "Pearson r",
+        [empty],
+        [(0.0, "pass: r < 0")],
+        dt.date(2026, 12, 31),
+        (dt.date(2026, 6, 1), dt.date(2026, 12, 31)),
+    )
     assert "no value yet" in texts(figure.svg)
     assert "No value could be computed" in figure.alt and "pass: r < 0 at 0" in figure.alt
 
 
 def test_thresholds_come_from_the_registered_parameters() -> None:
-    p1 = {"rank_by": "swe_bench_verified", "second": "gpqa_diamond", "k": 5, "pass_rank_spread_below": 2.0,
-          "pass_second_spread_above": 5.0, "fail_rank_spread_above": 5.0, "min_second": 5, "require_second": True}
-    assert thresholds(p1) == [(5.0, "fail: SWE spread > 5"), (2.0, "pass: SWE spread < 2"), (5.0, "pass: GPQA spread > 5")]
+    p1 = {
+        "rank_by": "swe_bench_verified",
+        "second": "gpqa_diamond",
+        "k": 5,
+        "pass_rank_spread_below": 2.0,
+        "pass_second_spread_above": 5.0,
+        "fail_rank_spread_above": 5.0,
+        "min_second": 5,
+        "require_second": True,
+    }
+    assert thresholds(p1) == [
+        (5.0, "fail: SWE spread > 5"),
+        (2.0, "pass: SWE spread < 2"),
+        (5.0, "pass: GPQA spread > 5"),
+    ]
     p2 = {"min_n_pass": 8, "pass_r_above": 0.6, "fail_r_below": 0.3, "fail_if_n_below": 5}
     assert thresholds(p2) == [(0.3, "fail: r < 0.3"), (0.6, "pass: r > 0.6")]
 
 
 def test_next_release_series_follow_each_slotted_model() -> None:
-    history = [{"day": "2026-07-01", "evidence": {"rows": []}},
-               {"day": "2026-08-01", "evidence": {"rows": [{"model": "DeepSeek V4.1", "h": -7.4}]}}]
+    history = [
+        {"day": "2026-07-01", "evidence": {"rows": []}},
+        {"day": "2026-08-01", "evidence": {"rows": [{"model": "DeepSeek V4.1", "h": -7.4}]}},
+    ]
     (series,) = evidence_series("next_releases_h", {}, history)
     assert series.label == "h of DeepSeek V4.1"
     assert series.points == ((dt.date(2026, 7, 1), None), (dt.date(2026, 8, 1), -7.4))
@@ -86,9 +138,17 @@ def test_next_release_series_follow_each_slotted_model() -> None:
 
 def test_history_days_are_monthly_and_end_on_the_day() -> None:
     assert history_days(dt.date(2026, 5, 13), dt.date(2026, 9, 15)) == [
-        dt.date(2026, 5, 13), dt.date(2026, 6, 1), dt.date(2026, 7, 1), dt.date(2026, 8, 1), dt.date(2026, 9, 1),
-        dt.date(2026, 9, 15)]
-    assert history_days(dt.date(2026, 5, 13), dt.date(2027, 1, 1))[-2:] == [dt.date(2026, 12, 1), dt.date(2027, 1, 1)]
+        dt.date(2026, 5, 13),
+        dt.date(2026, 6, 1),
+        dt.date(2026, 7, 1),
+        dt.date(2026, 8, 1),
+        dt.date(2026, 9, 1),
+        dt.date(2026, 9, 15),
+    ]
+    assert history_days(dt.date(2026, 5, 13), dt.date(2027, 1, 1))[-2:] == [
+        dt.date(2026, 12, 1),
+        dt.date(2027, 1, 1),
+    ]
     assert history_days(dt.date(2026, 5, 13), dt.date(2026, 5, 1)) == [dt.date(2026, 5, 1)]
 
 

@@ -36,13 +36,28 @@ def test_an_unregistered_or_missing_file_fails(project):
 
 
 def test_an_amendment_is_a_new_registered_file(project, capsys):
-    code = main(["--root", str(project.root), "predictions", "amend", "P6", "--text", "HLE text-only allowed",
-                 "--reason", "no no-tools full-set scores are published", "--date", "2027-01-05"])
+    code = main(
+        [
+            "--root",
+            str(project.root),
+            "predictions",
+            "amend",
+            "P6",
+            "--text",
+            "HLE text-only allowed",
+            "--reason",
+            "no no-tools full-set scores are published",
+            "--date",
+            "2027-01-05",
+        ]
+    )
     assert code == 0
     assert verify_registry(project) == []
     p6 = next(s for s in load_specs(project) if s.id == "P6")
     assert [(a.date, a.text) for a in p6.amendments] == [("2027-01-05", "HLE text-only allowed")]
-    assert (project.predictions / "P6.toml").read_bytes() == (Paths.default().predictions / "P6.toml").read_bytes()
+    assert (project.predictions / "P6.toml").read_bytes() == (
+        Paths.default().predictions / "P6.toml"
+    ).read_bytes()
 
 
 def test_amending_an_unknown_prediction_or_a_broken_registry_is_refused(project):

@@ -23,12 +23,15 @@ def test_constructed_pass_is_valid_and_passes():
     assert validate(result) == []
 
 
-@pytest.mark.parametrize("checks, reason", [
-    ({"hook_logits_change": False}, "logits unchanged"),
-    ({"alpha0_identical": False}, "zero vector"),
-    ({"hook_removed": False}, "not restored"),
-    ({"batch_equivalence_max_abs": 0.06}, "one-at-a-time"),
-])
+@pytest.mark.parametrize(
+    "checks, reason",
+    [
+        ({"hook_logits_change": False}, "logits unchanged"),
+        ({"alpha0_identical": False}, "zero vector"),
+        ({"hook_removed": False}, "not restored"),
+        ({"batch_equivalence_max_abs": 0.06}, "one-at-a-time"),
+    ],
+)
 def test_failed_mechanics_check_is_error(checks, reason):
     decision = decide(make_result(checks=checks))
     assert decision.verdict == "ERROR"
@@ -65,13 +68,16 @@ def test_fail_when_no_better_than_a_typical_random_push():
     assert decision.sub_checks["fail_not_above_random_q50"] is True
 
 
-@pytest.mark.parametrize("change, unmet", [
-    ({"effect": {"mcnemar": {"b": 30, "c": 20, "p": 0.2}}}, "mcnemar_p_below_0.05"),
-    ({"effect": {"delta_ci95": [-0.01, 0.25]}}, "delta_positive_ci_excludes_0"),
-    ({"controls": {"q50": 0.0, "q95": 0.25}}, "above_random_q95"),
-    ({"effect": {"delta_minus_neg_ci95": [-0.01, 0.35]}}, "beats_negated_direction"),
-    ({"side_effects": {"kl_steer": [0.05, 0.11]}}, "side_effects_within_kappa"),
-])
+@pytest.mark.parametrize(
+    "change, unmet",
+    [
+        ({"effect": {"mcnemar": {"b": 30, "c": 20, "p": 0.2}}}, "mcnemar_p_below_0.05"),
+        ({"effect": {"delta_ci95": [-0.01, 0.25]}}, "delta_positive_ci_excludes_0"),
+        ({"controls": {"q50": 0.0, "q95": 0.25}}, "above_random_q95"),
+        ({"effect": {"delta_minus_neg_ci95": [-0.01, 0.35]}}, "beats_negated_direction"),
+        ({"side_effects": {"kl_steer": [0.05, 0.11]}}, "side_effects_within_kappa"),
+    ],
+)
 def test_inconclusive_when_a_pass_condition_is_missing(change, unmet):
     result = make_result()
     for section, values in change.items():
@@ -93,15 +99,18 @@ def test_validate_rejects_a_verdict_the_numbers_do_not_give():
     assert len(problems) == 1 and "numbers give FAIL" in problems[0]
 
 
-@pytest.mark.parametrize("section, values, field", [
-    ("accuracy", {"mc1": {"base": 1.3, "steer": 0.5, "neg": 0.2, "paper": 0.3}}, "accuracy.mc1.base"),
-    ("effect", {"mcnemar": {"b": 1, "c": 2, "p": 1.5}}, "effect.mcnemar.p"),
-    ("model", {"revision": "main"}, "model.revision"),
-    ("run", {"started_at": "yesterday"}, "run.started_at"),
-    ("checks", {"hook_removed": "yes"}, "checks.hook_removed"),
-    ("controls", {"q95": math.nan}, "controls.q95"),
-    ("timing", {"total_s": -1.0}, "timing.total_s"),
-])
+@pytest.mark.parametrize(
+    "section, values, field",
+    [
+        ("accuracy", {"mc1": {"base": 1.3, "steer": 0.5, "neg": 0.2, "paper": 0.3}}, "accuracy.mc1.base"),
+        ("effect", {"mcnemar": {"b": 1, "c": 2, "p": 1.5}}, "effect.mcnemar.p"),
+        ("model", {"revision": "main"}, "model.revision"),
+        ("run", {"started_at": "yesterday"}, "run.started_at"),
+        ("checks", {"hook_removed": "yes"}, "checks.hook_removed"),
+        ("controls", {"q95": math.nan}, "controls.q95"),
+        ("timing", {"total_s": -1.0}, "timing.total_s"),
+    ],
+)
 def test_validate_names_the_bad_field(section, values, field):
     problems = validate(make_result(**{section: values}))
     assert any(p.startswith(field + ":") for p in problems), problems

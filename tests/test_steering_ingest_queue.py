@@ -34,8 +34,12 @@ def test_ingest_stores_the_result_and_records_one_event(paths):
     assert json.loads(done.path.read_text())["verdict"] == "PASS"
     events = read_events(paths.ledger)
     assert [e.type for e in events] == ["steering_result"]
-    assert events[0].payload == {"model_id": "org/name", "revision": make_result()["model"]["revision"],
-                                 "verdict": "PASS", "file": "data/steering/org__name__0123456789ab.json"}
+    assert events[0].payload == {
+        "model_id": "org/name",
+        "revision": make_result()["model"]["revision"],
+        "verdict": "PASS",
+        "file": "data/steering/org__name__0123456789ab.json",
+    }
     assert events[0].at == "2026-06-01T12:00:00Z"
 
 
@@ -78,12 +82,25 @@ def test_cli_ingest_reports_success_and_refusal(paths, tmp_path, capsys):
 
 # ---- the trigger ------------------------------------------------------------------------
 
+
 def catalogue_row(repo_id: str, **changes: str) -> dict[str, str]:
-    row = {"repo_id": repo_id, "author": repo_id.split("/")[0], "sha": SHA, "created_at": "2026-05-30T00:00:00Z",
-           "last_modified": "2026-05-30T00:00:00Z", "first_seen": "2026-05-31T00:00:00Z",
-           "pipeline_tag": "text-generation", "library_name": "transformers", "gated": "false", "kind": "base",
-           "architecture": "LlamaForCausalLM", "n_params": "7000000000", "license": "apache-2.0",
-           "steerable": "true", "skip_reason": ""}
+    row = {
+        "repo_id": repo_id,
+        "author": repo_id.split("/")[0],
+        "sha": SHA,
+        "created_at": "2026-05-30T00:00:00Z",
+        "last_modified": "2026-05-30T00:00:00Z",
+        "first_seen": "2026-05-31T00:00:00Z",
+        "pipeline_tag": "text-generation",
+        "library_name": "transformers",
+        "gated": "false",
+        "kind": "base",
+        "architecture": "LlamaForCausalLM",
+        "n_params": "7000000000",
+        "license": "apache-2.0",
+        "steerable": "true",
+        "skip_reason": "",
+    }
     row.update(changes)
     return row
 
@@ -102,18 +119,21 @@ def test_missing_catalogue_plans_nothing(paths):
     assert queue.plan(paths, CONFIG) == []
 
 
-@pytest.mark.parametrize("changes, reason", [
-    ({"kind": "adapter"}, "kind adapter"),
-    ({"kind": "quantized"}, "kind quantized"),
-    ({"gated": "manual"}, "gated"),
-    ({"architecture": "BertModel"}, "not a causal LM"),
-    ({"architecture": "MyCustomForCausalLM"}, "needs remote code"),
-    ({"n_params": "70000000000"}, "exceed the runner"),
-    ({"n_params": ""}, "parameter count unknown"),
-    ({"license": ""}, "licence not recorded"),
-    ({"sha": "main"}, "no pinned commit"),
-    ({"steerable": "false", "skip_reason": "no safetensors"}, "no safetensors"),
-])
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({"kind": "adapter"}, "kind adapter"),
+        ({"kind": "quantized"}, "kind quantized"),
+        ({"gated": "manual"}, "gated"),
+        ({"architecture": "BertModel"}, "not a causal LM"),
+        ({"architecture": "MyCustomForCausalLM"}, "needs remote code"),
+        ({"n_params": "70000000000"}, "exceed the runner"),
+        ({"n_params": ""}, "parameter count unknown"),
+        ({"license": ""}, "licence not recorded"),
+        ({"sha": "main"}, "no pinned commit"),
+        ({"steerable": "false", "skip_reason": "no safetensors"}, "no safetensors"),
+    ],
+)
 def test_models_that_do_not_qualify_say_why(paths, changes, reason):
     write_catalogue(paths, [catalogue_row("org/model", **changes)])
     [item] = queue.review(paths, CONFIG)
@@ -156,8 +176,14 @@ def github():
 
 
 def test_dispatch_posts_workflow_dispatch_and_never_twice(paths, github):
-    write_catalogue(paths, [catalogue_row("org/a"), catalogue_row("org/b", kind="instruct"),
-                            catalogue_row("org/c", kind="adapter")])
+    write_catalogue(
+        paths,
+        [
+            catalogue_row("org/a"),
+            catalogue_row("org/b", kind="instruct"),
+            catalogue_row("org/c", kind="adapter"),
+        ],
+    )
     items = queue.plan(paths, CONFIG)
     assert [i.key for i in items] == [f"org/a@{SHA}", f"org/b@{SHA}"]
     done = queue.dispatch(paths, items, github, "owner/cape-tracker", "tok123", NOW, CONFIG)
@@ -196,12 +222,15 @@ def test_cli_queue_lists_states(paths, capsys):
     write_catalogue(paths, [catalogue_row("org/a"), catalogue_row("org/c", kind="adapter")])
     assert main(["--root", str(paths.root), "steer", "queue", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert [(i["key"].split("@")[0], i["status"]) for i in listed] == [("org/a", "qualifies"), ("org/c", "skipped")]
+    assert [(i["key"].split("@")[0], i["status"]) for i in listed] == [
+        ("org/a", "qualifies"),
+        ("org/c", "skipped"),
+    ]
 
 
 def test_runner_config_file_is_read(paths):
     paths.steering.mkdir(parents=True)
-    (paths.steering / "runner.toml").write_text('runner_memory_gb = 24\nmax_dispatch = 1\n')
+    (paths.steering / "runner.toml").write_text("runner_memory_gb = 24\nmax_dispatch = 1\n")
     config = queue.load_config(paths)
     assert config.runner_memory_gb == 24 and config.max_dispatch == 1
     (paths.steering / "runner.toml").write_text('gpu = "big"\n')

@@ -66,7 +66,11 @@ def test_steering_changes_the_block_output_by_the_vector_at_masked_positions_onl
     blocks = {LAYER - 1: lm.layers[LAYER - 1], LAYER: lm.layers[LAYER]}
     with torch.inference_mode(), capture_outputs(blocks) as plain:
         lm.model(input_ids=ids)
-    with torch.inference_mode(), steering_hook(lm.layers[LAYER]) as steering, capture_outputs(blocks) as steered:
+    with (
+        torch.inference_mode(),
+        steering_hook(lm.layers[LAYER]) as steering,
+        capture_outputs(blocks) as steered,
+    ):
         steering.set(v, mask)
         lm.model(input_ids=ids)
     assert torch.equal(plain[LAYER - 1][0], steered[LAYER - 1][0])
@@ -106,7 +110,9 @@ def test_batched_scoring_equals_one_at_a_time(lm, tok, questions, prompt_format,
     reqs = requests_for(tok, questions, prompt_format)
     table = vectors(lm.hidden_size)
     with steering_hook(lm.layers[LAYER]) as steering:
-        batched = Scorer(lm, steering, batch_size=16, batch_tokens=4096, share_prefix=share_prefix).score(reqs, table)
+        batched = Scorer(lm, steering, batch_size=16, batch_tokens=4096, share_prefix=share_prefix).score(
+            reqs, table
+        )
         single = Scorer(lm, steering, batch_size=1, share_prefix=False).score(reqs, table)
     assert np.abs(batched - single).max() < 1e-4
     rows = np.array([r.condition for r in reqs])
@@ -166,6 +172,7 @@ class _CharTokenizer:
     def __call__(self, text, add_special_tokens=True):
         class Encoded:
             input_ids = [ord(c) % 256 for c in text]
+
         return Encoded()
 
 

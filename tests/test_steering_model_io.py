@@ -45,8 +45,13 @@ def test_dtype_and_device_defaults():
 def test_a_model_too_big_for_the_device_fails_before_loading_weights(tmp_path):
     from transformers import LlamaConfig
 
-    config = LlamaConfig(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
-                         vocab_size=32000)
+    config = LlamaConfig(
+        hidden_size=4096,
+        intermediate_size=11008,
+        num_hidden_layers=32,
+        num_attention_heads=32,
+        vocab_size=32000,
+    )
     folder = save_config(tmp_path / "big", config)  # config only: no weights exist to load
     with pytest.raises(ModelLoadError, match=r"6\.74B parameters need 25\.1 GiB in float32") as caught:
         load_model(folder, device="cpu", memory_bytes=16 * 2**30)
@@ -56,7 +61,9 @@ def test_a_model_too_big_for_the_device_fails_before_loading_weights(tmp_path):
 def test_a_model_that_is_not_a_causal_lm_is_refused(tmp_path):
     from transformers import ViTConfig
 
-    folder = save_config(tmp_path / "vit", ViTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2))
+    folder = save_config(
+        tmp_path / "vit", ViTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2)
+    )
     with pytest.raises(ModelLoadError, match="no causal-LM class") as caught:
         load_model(folder, device="cpu")
     assert caught.value.kind == "unsupported"
@@ -65,9 +72,18 @@ def test_a_model_that_is_not_a_causal_lm_is_refused(tmp_path):
 def test_a_model_that_needs_remote_code_is_refused(tmp_path):
     folder = tmp_path / "custom"
     folder.mkdir()
-    (folder / "config.json").write_text(json.dumps({
-        "model_type": "my-own-lm", "architectures": ["MyOwnForCausalLM"],
-        "auto_map": {"AutoConfig": "configuration_my.MyConfig", "AutoModelForCausalLM": "modeling_my.MyOwnForCausalLM"}}))
+    (folder / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "my-own-lm",
+                "architectures": ["MyOwnForCausalLM"],
+                "auto_map": {
+                    "AutoConfig": "configuration_my.MyConfig",
+                    "AutoModelForCausalLM": "modeling_my.MyOwnForCausalLM",
+                },
+            }
+        )
+    )
     with pytest.raises(ModelLoadError, match="remote code") as caught:
         load_model(str(folder), device="cpu")
     assert caught.value.kind == "unsupported"
@@ -98,11 +114,22 @@ class FakeHub(BaseHTTPRequestHandler):
 
     def do_GET(self):
         if self.path.startswith("/api/models/org/gated/auth-check"):
-            return self.reply(403, {"error": "gated"}, {"X-Error-Code": "GatedRepo", "X-Error-Message": "gated"})
+            return self.reply(
+                403, {"error": "gated"}, {"X-Error-Code": "GatedRepo", "X-Error-Message": "gated"}
+            )
         for name, gated in (("org/open", False), ("org/gated", "manual")):
             if self.path.startswith(f"/api/models/{name}"):
-                return self.reply(200, {"id": name, "sha": SHA, "gated": gated, "private": False,
-                                        "cardData": {"license": "apache-2.0"}, "siblings": []})
+                return self.reply(
+                    200,
+                    {
+                        "id": name,
+                        "sha": SHA,
+                        "gated": gated,
+                        "private": False,
+                        "cardData": {"license": "apache-2.0"},
+                        "siblings": [],
+                    },
+                )
         return self.reply(404, {"error": "not found"}, {"X-Error-Code": "RepoNotFound"})
 
     def reply(self, status, body, headers=None):

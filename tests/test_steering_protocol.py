@@ -23,8 +23,16 @@ from tracker.store import read_events  # noqa: E402
 pytestmark = pytest.mark.slow  # whole protocol runs on a tiny model: 5-15 s each on 2 cores
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 # kappa large: every grid value is eligible, so alpha is chosen by scoring the fit fold
-SMALL = ProtocolConfig(n_questions=16, k_random=2, alpha_grid=(0.5, 1.0), kappa=10.0, neutral_max_tokens=48,
-                       n_boot=200, prompt_format="zero_shot", layer_sweep=True)
+SMALL = ProtocolConfig(
+    n_questions=16,
+    k_random=2,
+    alpha_grid=(0.5, 1.0),
+    kappa=10.0,
+    neutral_max_tokens=48,
+    n_boot=200,
+    prompt_format="zero_shot",
+    layer_sweep=True,
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -87,9 +95,13 @@ def test_changing_the_evaluation_half_does_not_change_the_fold_direction(lm, pro
     neutral = load_neutral(project.data / "neutral.txt")
     first = Protocol(lm, dataset, neutral, SMALL)
     held_out = {q.index for q in first.folds[1]}
-    garbled = dataclasses.replace(dataset, questions=tuple(
-        dataclasses.replace(q, best="zzz", best_incorrect="qqq") if q.index in held_out else q
-        for q in dataset.questions))
+    garbled = dataclasses.replace(
+        dataset,
+        questions=tuple(
+            dataclasses.replace(q, best="zzz", best_incorrect="qqq") if q.index in held_out else q
+            for q in dataset.questions
+        ),
+    )
     second = Protocol(lm, garbled, neutral, SMALL)
     assert [q.index for q in second.folds[0]] == [q.index for q in first.folds[0]]
     d1 = direction_mod.truth_directions(lm, [2], first.folds[0])[2]
@@ -115,9 +127,27 @@ def test_cli_run_then_ingest(tok, lm, project, tmp_path, capsys):
     lm.model.save_pretrained(folder)
     tok.save_pretrained(folder)
     out = tmp_path / "result.json"
-    args = ["--root", str(project.root), "steer", "run", "--model", str(folder), "--model-id", "tiny/llama",
-            "--n", "12", "--random-k", "2", "--neutral-tokens", "48", "--n-boot", "200", "--quiet",
-            "--out", str(out)]
+    args = [
+        "--root",
+        str(project.root),
+        "steer",
+        "run",
+        "--model",
+        str(folder),
+        "--model-id",
+        "tiny/llama",
+        "--n",
+        "12",
+        "--random-k",
+        "2",
+        "--neutral-tokens",
+        "48",
+        "--n-boot",
+        "200",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
     assert main(args) == 0
     result = json.loads(out.read_text())
     assert result["model"]["id"] == "tiny/llama" and result["model"]["source"] == "local"

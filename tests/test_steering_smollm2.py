@@ -26,8 +26,14 @@ from tracker.store import read_events  # noqa: E402
 
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
-REDUCED = ProtocolConfig(n_questions=100, k_random=4, alpha_grid=(0.1, 0.25), prompt_format="zero_shot",
-                         neutral_max_tokens=384, n_boot=2000)
+REDUCED = ProtocolConfig(
+    n_questions=100,
+    k_random=4,
+    alpha_grid=(0.1, 0.25),
+    prompt_format="zero_shot",
+    neutral_max_tokens=384,
+    n_boot=2000,
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +60,9 @@ def test_reduced_run_is_a_valid_result(result):
     assert validate(res) == []
     json.dumps(res, allow_nan=False)
     assert res["verdict"] == "ERROR"
-    assert any("N = 100" in r for r in res["verdict_reasons"]) and any("K = 4" in r for r in res["verdict_reasons"])
+    assert any("N = 100" in r for r in res["verdict_reasons"]) and any(
+        "K = 4" in r for r in res["verdict_reasons"]
+    )
     assert res["run"]["protocol_variant"] == "reduced" and res["run"]["prompt_format"] == "zero_shot"
 
 

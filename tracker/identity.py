@@ -39,11 +39,19 @@ def models_from_panel(frame: pd.DataFrame) -> list[Model]:
     """
     models = []
     for row in frame.itertuples(index=False):
-        models.append(Model(
-            model_id=slugify(row.model), name=row.model, lab=row.lab,
-            release_date=row.release_date or "", cohort=row.cohort, core=bool(row.core),
-            frontier=True, aliases=(row.model,), note=f"frozen panel: {row.source_file}",
-        ))
+        models.append(
+            Model(
+                model_id=slugify(row.model),
+                name=row.model,
+                lab=row.lab,
+                release_date=row.release_date or "",
+                cohort=row.cohort,
+                core=bool(row.core),
+                frontier=True,
+                aliases=(row.model,),
+                note=f"frozen panel: {row.source_file}",
+            )
+        )
     return models
 
 
@@ -58,7 +66,10 @@ _DATE_FORMS = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
 _TRAILERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("date", re.compile(r"[-_@](?P<part>\d{4}-\d{2}-\d{2}|20\d{2}[01]\d[0-3]\d)$")),
     ("checkpoint", re.compile(r"-(?P<part>00\d)$")),
-    ("stage", re.compile(r"-(?P<part>preview|exp|experimental|beta|latest)(?:-\d{2}-\d{2})?$", re.IGNORECASE)),
+    (
+        "stage",
+        re.compile(r"-(?P<part>preview|exp|experimental|beta|latest)(?:-\d{2}-\d{2})?$", re.IGNORECASE),
+    ),
     ("variant", re.compile(r"-(?P<part>customtools|codex)$", re.IGNORECASE)),
     ("variant", re.compile(r"-(?P<part>non-thinking|thinking|reasoner)$", re.IGNORECASE)),
 )
@@ -85,13 +96,34 @@ EFFORT_SPLITS: dict[str, dict[str, str]] = {
 }
 
 LAB_NAMES: dict[str, str] = {
-    "google deepmind": "Google", "google": "Google", "deepmind": "Google",
-    "z.ai (zhipu ai)": "Zhipu", "z.ai": "Zhipu", "zhipu ai": "Zhipu", "zhipu": "Zhipu", "zai-org": "Zhipu",
-    "meta ai": "Meta", "meta": "Meta", "facebook": "Meta", "mistral ai": "Mistral", "mistral": "Mistral",
-    "moonshot ai": "Moonshot", "moonshot": "Moonshot", "moonshotai": "Moonshot", "minimax": "MiniMax",
-    "deepseek": "DeepSeek", "deepseek-ai": "DeepSeek", "qwen": "Alibaba", "alibaba": "Alibaba",
-    "openai": "OpenAI", "anthropic": "Anthropic", "xai": "xAI", "microsoft research": "Microsoft",
-    "microsoft": "Microsoft", "amazon": "Amazon", "bytedance": "ByteDance",
+    "google deepmind": "Google",
+    "google": "Google",
+    "deepmind": "Google",
+    "z.ai (zhipu ai)": "Zhipu",
+    "z.ai": "Zhipu",
+    "zhipu ai": "Zhipu",
+    "zhipu": "Zhipu",
+    "zai-org": "Zhipu",
+    "meta ai": "Meta",
+    "meta": "Meta",
+    "facebook": "Meta",
+    "mistral ai": "Mistral",
+    "mistral": "Mistral",
+    "moonshot ai": "Moonshot",
+    "moonshot": "Moonshot",
+    "moonshotai": "Moonshot",
+    "minimax": "MiniMax",
+    "deepseek": "DeepSeek",
+    "deepseek-ai": "DeepSeek",
+    "qwen": "Alibaba",
+    "alibaba": "Alibaba",
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "xai": "xAI",
+    "microsoft research": "Microsoft",
+    "microsoft": "Microsoft",
+    "amazon": "Amazon",
+    "bytedance": "ByteDance",
 }
 
 

@@ -66,8 +66,13 @@ class MergeState:
     created: list[str] = field(default_factory=list)
 
     def copy(self) -> MergeState:
-        return MergeState(Identity(self.identity.models), list(self.observations), list(self.quarantine),
-                          self.frontier, list(self.created))
+        return MergeState(
+            Identity(self.identity.models),
+            list(self.observations),
+            list(self.quarantine),
+            self.frontier,
+            list(self.created),
+        )
 
     def latest(self) -> dict[tuple[str, str, str, str], Observation]:
         """The newest observation of every series (model, benchmark, source, variant)."""
@@ -98,8 +103,13 @@ class _Candidate:
     raw: RawScore
 
 
-def merge_batch(state: MergeState, records: Iterable[RawScore | RowProblem], *, now: dt.datetime,
-                policy: MergePolicy = MergePolicy()) -> BatchOutcome:
+def merge_batch(
+    state: MergeState,
+    records: Iterable[RawScore | RowProblem],
+    *,
+    now: dt.datetime,
+    policy: MergePolicy = MergePolicy(),
+) -> BatchOutcome:
     """Merge one source's parsed records into `state` (in place); return what changed."""
     outcome = BatchOutcome()
     at = format_instant(now)
@@ -111,8 +121,16 @@ def merge_batch(state: MergeState, records: Iterable[RawScore | RowProblem], *, 
             continue
         problem = check_record(record, now.date())
         if problem:
-            _quarantine(state, outcome, at, record.source, record.row, problem[0], problem[1],
-                        {"raw": dataclasses.asdict(record)})
+            _quarantine(
+                state,
+                outcome,
+                at,
+                record.source,
+                record.row,
+                problem[0],
+                problem[1],
+                {"raw": dataclasses.asdict(record)},
+            )
             continue
         candidate = _resolve(state, outcome, record, at)
         if candidate is None:
@@ -142,8 +160,9 @@ def check_record(record: RawScore, today: dt.date) -> tuple[str, str] | None:
             return "release_date", f"{record.release_date} is in the future (today is {today})"
         if record.retrieved_at[:10] > today.isoformat():
             return "retrieved_at", f"{record.retrieved_at} is after the run's clock ({today})"
-        Observation("x", record.benchmark, record.score, record.source, record.source_url,
-                    record.retrieved_at).validate(today)
+        Observation(
+            "x", record.benchmark, record.score, record.source, record.source_url, record.retrieved_at
+        ).validate(today)
     except ValidationError as exc:
         return exc.field, str(exc).split(": ", 1)[-1]
     return None
@@ -175,9 +194,15 @@ def _resolve(state: MergeState, outcome: BatchOutcome, record: RawScore, at: str
     elif resolution.new_alias:
         state.identity.add_alias(model_id, resolution.new_alias)
     observation = Observation(
-        model_id=model_id, benchmark=record.benchmark, score=record.score, source=record.source,
-        source_url=record.source_url, retrieved_at=record.retrieved_at, reported_date=record.reported_date,
-        variant=compose_variant(resolution.variant, record.setting, record.source), raw_model=record.raw_model,
+        model_id=model_id,
+        benchmark=record.benchmark,
+        score=record.score,
+        source=record.source,
+        source_url=record.source_url,
+        retrieved_at=record.retrieved_at,
+        reported_date=record.reported_date,
+        variant=compose_variant(resolution.variant, record.setting, record.source),
+        raw_model=record.raw_model,
         note=record.note,
     )
     return _Candidate(observation, record)
@@ -189,18 +214,36 @@ def _create_model(state: MergeState, outcome: BatchOutcome, record: RawScore, sp
     if state.identity.get(model_id) is not None:
         return model_id
     name = record.display_name if record.source == "vendor" and record.display_name else spelling
-    aliases = tuple(dict.fromkeys(a for a in (split_name(record.raw_model).spellings[0], name) if "|" not in a))
+    aliases = tuple(
+        dict.fromkeys(a for a in (split_name(record.raw_model).spellings[0], name) if "|" not in a)
+    )
     model = Model(
-        model_id=model_id, name=name, lab=normalise_lab(record.lab) or "Unknown",
-        release_date=record.release_date, cohort="tracked", frontier=False, aliases=aliases,
+        model_id=model_id,
+        name=name,
+        lab=normalise_lab(record.lab) or "Unknown",
+        release_date=record.release_date,
+        cohort="tracked",
+        frontier=False,
+        aliases=aliases,
         note=f"first seen in {record.source} ({record.row}) retrieved {record.retrieved_at[:10]}",
     )
     state.identity.add(model)
     state.created.append(model_id)
     outcome.new_models.append(model)
-    outcome.events.append(Event(make_event_id("new_model", model_id), "new_model", at, {
-        "model_id": model_id, "name": model.name, "lab": model.lab, "release_date": model.release_date,
-        "source": record.source}))
+    outcome.events.append(
+        Event(
+            make_event_id("new_model", model_id),
+            "new_model",
+            at,
+            {
+                "model_id": model_id,
+                "name": model.name,
+                "lab": model.lab,
+                "release_date": model.release_date,
+                "source": record.source,
+            },
+        )
+    )
     return model_id
 
 
@@ -210,7 +253,9 @@ def _refresh_frontier(state: MergeState, outcome: BatchOutcome, candidates: list
         scores: dict[str, float] = {}
         for c in candidates:
             if c.observation.model_id == model.model_id and not c.observation.variant.startswith("system:"):
-                scores[c.observation.benchmark] = max(scores.get(c.observation.benchmark, 0.0), c.observation.score)
+                scores[c.observation.benchmark] = max(
+                    scores.get(c.observation.benchmark, 0.0), c.observation.score
+                )
         frontier = state.frontier.is_frontier(model.name, model.lab, model.release_date, scores)
         current = state.identity.get(model.model_id)
         if current is not None and frontier != current.frontier:
@@ -232,8 +277,9 @@ def _recency(candidate: _Candidate) -> tuple[str, str, str]:
     return raw.run_started, raw.release_date, split_name(raw.raw_model).embedded_date
 
 
-def _settle_duplicates(state: MergeState, outcome: BatchOutcome, at: str,
-                       group: list[_Candidate]) -> _Candidate | None:
+def _settle_duplicates(
+    state: MergeState, outcome: BatchOutcome, at: str, group: list[_Candidate]
+) -> _Candidate | None:
     """One observation per series: equal values collapse, the newest run wins, a tie with
     different values is quarantined (nothing says which one is right)."""
     first = group[0].observation
@@ -244,13 +290,23 @@ def _settle_duplicates(state: MergeState, outcome: BatchOutcome, at: str,
         others = [f"{c.raw.row} {c.observation.source_url}" for c in group[1:]]
         return _noted(group[0], "same value also in: " + "; ".join(others))
     if _recency(ordered[0]) > _recency(ordered[1]):
-        others = [f"{c.raw.raw_model} {c.observation.score:.1f} ({c.raw.run_started or 'undated'})" for c in ordered[1:]]
+        others = [
+            f"{c.raw.raw_model} {c.observation.score:.1f} ({c.raw.run_started or 'undated'})"
+            for c in ordered[1:]
+        ]
         return _noted(ordered[0], "newest run kept; superseded: " + "; ".join(others))
     values = ", ".join(f"{c.observation.score:g} ({c.raw.row})" for c in group)
     for c in group:
-        _quarantine(state, outcome, at, c.raw.source, c.raw.row, "score",
-                    f"conflicting duplicate for {first.model_id} {first.benchmark}: {values}",
-                    {"observation": dataclasses.asdict(c.observation)})
+        _quarantine(
+            state,
+            outcome,
+            at,
+            c.raw.source,
+            c.raw.row,
+            "score",
+            f"conflicting duplicate for {first.model_id} {first.benchmark}: {values}",
+            {"observation": dataclasses.asdict(c.observation)},
+        )
     return None
 
 
@@ -259,8 +315,14 @@ def _noted(candidate: _Candidate, text: str) -> _Candidate:
     return _Candidate(dataclasses.replace(obs, note=_join(obs.note, text)), candidate.raw)
 
 
-def _store(state: MergeState, outcome: BatchOutcome, at: str, candidate: _Candidate,
-           latest: dict[tuple[str, str, str, str], Observation], policy: MergePolicy) -> None:
+def _store(
+    state: MergeState,
+    outcome: BatchOutcome,
+    at: str,
+    candidate: _Candidate,
+    latest: dict[tuple[str, str, str, str], Observation],
+    policy: MergePolicy,
+) -> None:
     """Append the observation unless it repeats the stored value; big jumps go to the quarantine."""
     obs = candidate.observation
     previous = latest.get(obs.key())
@@ -270,22 +332,40 @@ def _store(state: MergeState, outcome: BatchOutcome, at: str, candidate: _Candid
         outcome.stale += 1
         return
     if previous is not None and abs(obs.score - previous.score) > policy.jump_threshold_pp:
-        reason = (f"jump of {obs.score - previous.score:+.1f} pp from {previous.score:g} "
-                  f"(retrieved {previous.retrieved_at[:10]}); threshold {policy.jump_threshold_pp:g} pp")
-        _quarantine(state, outcome, at, obs.source, candidate.raw.row, "score", reason,
-                    {"observation": dataclasses.asdict(obs)})
+        reason = (
+            f"jump of {obs.score - previous.score:+.1f} pp from {previous.score:g} "
+            f"(retrieved {previous.retrieved_at[:10]}); threshold {policy.jump_threshold_pp:g} pp"
+        )
+        _quarantine(
+            state,
+            outcome,
+            at,
+            obs.source,
+            candidate.raw.row,
+            "score",
+            reason,
+            {"observation": dataclasses.asdict(obs)},
+        )
         return
     add_observation(state, outcome, at, obs, previous)
     latest[obs.key()] = obs
 
 
-def add_observation(state: MergeState, outcome: BatchOutcome, at: str, obs: Observation,
-                    previous: Observation | None) -> None:
+def add_observation(
+    state: MergeState, outcome: BatchOutcome, at: str, obs: Observation, previous: Observation | None
+) -> None:
     """Append an observation and its ledger event (new_score, or score_changed with old/new)."""
     state.observations.append(obs)
     outcome.new_observations.append(obs)
-    payload = {"model_id": obs.model_id, "benchmark": obs.benchmark, "score": obs.score, "source": obs.source,
-               "url": obs.source_url, "variant": obs.variant, "retrieved_at": obs.retrieved_at}
+    payload = {
+        "model_id": obs.model_id,
+        "benchmark": obs.benchmark,
+        "score": obs.score,
+        "source": obs.source,
+        "url": obs.source_url,
+        "variant": obs.variant,
+        "retrieved_at": obs.retrieved_at,
+    }
     kind = "new_score"
     if previous is not None:
         kind = "score_changed"
@@ -300,18 +380,39 @@ def quarantine_id(source: str, field_name: str, record: dict) -> str:
     return "q-" + hashlib.sha256(f"{source}\x1f{field_name}\x1f{content}".encode()).hexdigest()[:12]
 
 
-def _quarantine(state: MergeState, outcome: BatchOutcome, at: str, source: str, row: str, field_name: str,
-                reason: str, record: dict) -> None:
+def _quarantine(
+    state: MergeState,
+    outcome: BatchOutcome,
+    at: str,
+    source: str,
+    row: str,
+    field_name: str,
+    reason: str,
+    record: dict,
+) -> None:
     """Add a quarantine entry (once per content) and its `quarantined` event."""
     entry_id = quarantine_id(source, field_name, _stable_content(record))
     if any(e.id == entry_id for e in state.quarantine):
         return
-    entry = QuarantineEntry(id=entry_id, source=source, row=row, field=field_name, reason=reason,
-                            record=json.dumps(record, sort_keys=True, default=str), quarantined_at=at)
+    entry = QuarantineEntry(
+        id=entry_id,
+        source=source,
+        row=row,
+        field=field_name,
+        reason=reason,
+        record=json.dumps(record, sort_keys=True, default=str),
+        quarantined_at=at,
+    )
     state.quarantine.append(entry)
     outcome.quarantined.append(entry)
-    outcome.events.append(Event(make_event_id("quarantined", entry_id), "quarantined", at, {
-        "id": entry_id, "source": source, "row": row, "field": field_name, "reason": reason}))
+    outcome.events.append(
+        Event(
+            make_event_id("quarantined", entry_id),
+            "quarantined",
+            at,
+            {"id": entry_id, "source": source, "row": row, "field": field_name, "reason": reason},
+        )
+    )
 
 
 def _stable_content(record: dict) -> dict:
@@ -322,7 +423,9 @@ def _stable_content(record: dict) -> dict:
 
 def quarantine_problem(state: MergeState, outcome: BatchOutcome, at: str, problem: RowProblem) -> None:
     """Quarantine a row a parser could not read."""
-    _quarantine(state, outcome, at, problem.source, problem.row, problem.field, problem.reason, {"raw": problem.raw})
+    _quarantine(
+        state, outcome, at, problem.source, problem.row, problem.field, problem.reason, {"raw": problem.raw}
+    )
 
 
 def _join(*parts: str) -> str:
@@ -331,7 +434,10 @@ def _join(*parts: str) -> str:
 
 # --- a person's decision on a quarantined record ---------------------------------------------
 
-def decide(paths: Paths, entry_id: str, decision: str, *, now: dt.datetime) -> tuple[QuarantineEntry, list[Event]]:
+
+def decide(
+    paths: Paths, entry_id: str, decision: str, *, now: dt.datetime
+) -> tuple[QuarantineEntry, list[Event]]:
     """Accept or reject a pending quarantine entry and save the result.
 
     Accepting stores the held observation (with its new_score / score_changed event) exactly
@@ -359,11 +465,16 @@ def decide(paths: Paths, entry_id: str, decision: str, *, now: dt.datetime) -> t
 def _accept(paths: Paths, entry: QuarantineEntry, now: dt.datetime) -> list[Event]:
     held = json.loads(entry.record).get("observation")
     if not isinstance(held, dict):
-        raise ValidationError("record", f"{entry.id} cannot be accepted ({entry.field}: {entry.reason}); "
-                                        "fix it at the source or enter it with `tracker add-score`")
+        raise ValidationError(
+            "record",
+            f"{entry.id} cannot be accepted ({entry.field}: {entry.reason}); "
+            "fix it at the source or enter it with `tracker add-score`",
+        )
     obs = Observation(**held).validate(now.date(), row=entry.id)
     observations = read_observations(paths.scores)
-    previous = max((o for o in observations if o.key() == obs.key()), key=lambda o: o.retrieved_at, default=None)
+    previous = max(
+        (o for o in observations if o.key() == obs.key()), key=lambda o: o.retrieved_at, default=None
+    )
     outcome = BatchOutcome()
     state = MergeState(Identity([]), observations, [], FrontierPolicy(frozenset(), {}))
     add_observation(state, outcome, format_instant(now), obs, previous)

@@ -41,11 +41,19 @@ def paper_observations(paths: Paths) -> list[Observation]:
         for benchmark in BENCHMARKS:
             value = getattr(row, benchmark)
             if pd.notna(value):
-                out.append(Observation(
-                    model_id=slugify(row.model), benchmark=benchmark, score=float(value), source="paper",
-                    source_url=PAPER_URL, retrieved_at=f"{PAPER_PUBLISHED}T00:00:00Z",
-                    reported_date=PAPER_PUBLISHED, raw_model=row.model, note=row.source_file,
-                ))
+                out.append(
+                    Observation(
+                        model_id=slugify(row.model),
+                        benchmark=benchmark,
+                        score=float(value),
+                        source="paper",
+                        source_url=PAPER_URL,
+                        retrieved_at=f"{PAPER_PUBLISHED}T00:00:00Z",
+                        reported_date=PAPER_PUBLISHED,
+                        raw_model=row.model,
+                        note=row.source_file,
+                    )
+                )
     return out
 
 
@@ -76,24 +84,43 @@ def choose(observations: Iterable[Observation], precedence: tuple[str, ...]) -> 
 
 def _model_row(model: Model, release_day: dt.date | None) -> dict[str, object]:
     return {
-        "model_id": model.model_id, "model": model.name, "lab": model.lab,
-        "release_date": model.release_date, "release_day": release_day,
-        "cohort": model.cohort, "core": model.core, "frontier": model.frontier,
-        "open_weights": model.open_weights, "hf_repo": model.hf_repo,
+        "model_id": model.model_id,
+        "model": model.name,
+        "lab": model.lab,
+        "release_date": model.release_date,
+        "release_day": release_day,
+        "cohort": model.cohort,
+        "core": model.core,
+        "frontier": model.frontier,
+        "open_weights": model.open_weights,
+        "hf_repo": model.hf_repo,
         "in_evidence": model.frontier and model.cohort in EVIDENCE_COHORTS,
     }
 
 
-def _score_cells(chosen: Observation | None, benchmark: str, known: dt.date | None = None) -> dict[str, object]:
+def _score_cells(
+    chosen: Observation | None, benchmark: str, known: dt.date | None = None
+) -> dict[str, object]:
     if chosen is None:
-        return {benchmark: float("nan"), f"{benchmark}_source": "", f"{benchmark}_url": "",
-                f"{benchmark}_known": None, f"{benchmark}_variant": ""}
-    return {benchmark: chosen.score, f"{benchmark}_source": chosen.source,
-            f"{benchmark}_url": chosen.source_url, f"{benchmark}_known": known or chosen.known_on(),
-            f"{benchmark}_variant": chosen.variant}
+        return {
+            benchmark: float("nan"),
+            f"{benchmark}_source": "",
+            f"{benchmark}_url": "",
+            f"{benchmark}_known": None,
+            f"{benchmark}_variant": "",
+        }
+    return {
+        benchmark: chosen.score,
+        f"{benchmark}_source": chosen.source,
+        f"{benchmark}_url": chosen.source_url,
+        f"{benchmark}_known": known or chosen.known_on(),
+        f"{benchmark}_variant": chosen.variant,
+    }
 
 
-def group_usable(observations: Iterable[Observation]) -> dict[tuple[str, str], list[tuple[dt.date, Observation]]]:
+def group_usable(
+    observations: Iterable[Observation],
+) -> dict[tuple[str, str], list[tuple[dt.date, Observation]]]:
     """Model-level observations by (model, benchmark), each with the day it became known, in
     their original order (ties in `choose` keep it). Done once, the grouping serves every day."""
     grouped: dict[tuple[str, str], list[tuple[dt.date, Observation]]] = {}
@@ -103,16 +130,21 @@ def group_usable(observations: Iterable[Observation]) -> dict[tuple[str, str], l
     return grouped
 
 
-def _chosen_cells(known: list[tuple[dt.date, Observation]], as_of: dt.date, precedence: tuple[str, ...],
-                  benchmark: str) -> dict[str, object]:
+def _chosen_cells(
+    known: list[tuple[dt.date, Observation]], as_of: dt.date, precedence: tuple[str, ...], benchmark: str
+) -> dict[str, object]:
     usable_now = [obs for day, obs in known if day <= as_of]
     chosen = choose(usable_now, precedence) if usable_now else None
     known_day = next((day for day, obs in known if obs is chosen), None)
     return _score_cells(chosen, benchmark, known_day)
 
 
-def assemble_grouped(models: list[Model], grouped: dict[tuple[str, str], list[tuple[dt.date, Observation]]],
-                     as_of: dt.date, precedence: tuple[str, ...] = DEFAULT_PRECEDENCE) -> pd.DataFrame:
+def assemble_grouped(
+    models: list[Model],
+    grouped: dict[tuple[str, str], list[tuple[dt.date, Observation]]],
+    as_of: dt.date,
+    precedence: tuple[str, ...] = DEFAULT_PRECEDENCE,
+) -> pd.DataFrame:
     """The panel frame from observations already grouped by `group_usable`."""
     rows = []
     for model in models:
@@ -121,30 +153,57 @@ def assemble_grouped(models: list[Model], grouped: dict[tuple[str, str], list[tu
             continue
         row = _model_row(model, day)
         for benchmark in BENCHMARKS:
-            row.update(_chosen_cells(grouped.get((model.model_id, benchmark), []), as_of, precedence, benchmark))
+            row.update(
+                _chosen_cells(grouped.get((model.model_id, benchmark), []), as_of, precedence, benchmark)
+            )
         if day is None and not any(pd.notna(row[b]) for b in BENCHMARKS):
             continue
         rows.append(row)
     return pd.DataFrame(rows, columns=panel_columns())
 
 
-def assemble(models: list[Model], observations: list[Observation], as_of: dt.date,
-             precedence: tuple[str, ...] = DEFAULT_PRECEDENCE) -> pd.DataFrame:
+def assemble(
+    models: list[Model],
+    observations: list[Observation],
+    as_of: dt.date,
+    precedence: tuple[str, ...] = DEFAULT_PRECEDENCE,
+) -> pd.DataFrame:
     """Pure core of build_panel: models and observations in, the panel frame out."""
     return assemble_grouped(models, group_usable(observations), as_of, precedence)
 
 
 def panel_columns() -> list[str]:
     """Column order of the panel frame (stable, documented in docs/CONTRACTS.md)."""
-    base = ["model_id", "model", "lab", "release_date", "release_day", "cohort", "core", "frontier",
-            "open_weights", "hf_repo", "in_evidence"]
+    base = [
+        "model_id",
+        "model",
+        "lab",
+        "release_date",
+        "release_day",
+        "cohort",
+        "core",
+        "frontier",
+        "open_weights",
+        "hf_repo",
+        "in_evidence",
+    ]
     for benchmark in BENCHMARKS:
-        base += [benchmark, f"{benchmark}_source", f"{benchmark}_url", f"{benchmark}_known", f"{benchmark}_variant"]
+        base += [
+            benchmark,
+            f"{benchmark}_source",
+            f"{benchmark}_url",
+            f"{benchmark}_known",
+            f"{benchmark}_variant",
+        ]
     return base
 
 
-def build_panel(paths: Paths, as_of: dt.date, precedence: tuple[str, ...] = DEFAULT_PRECEDENCE,
-                source: PanelSource | None = None) -> pd.DataFrame:
+def build_panel(
+    paths: Paths,
+    as_of: dt.date,
+    precedence: tuple[str, ...] = DEFAULT_PRECEDENCE,
+    source: PanelSource | None = None,
+) -> pd.DataFrame:
     """One row per release known by `as_of` (see the module docstring).
 
     A papers-only panel (precedence ("paper",)) holds the papers' rows only: no other release

@@ -31,8 +31,14 @@ from tracker.store import read_events
 
 OK, WARNING, SKIPPED, UNAVAILABLE, FAILED = "ok", "warning", "skipped", "unavailable", "failed"
 NEW_EVENTS = ("new_model", "new_score", "new_frontier_release", "new_open_weights", "steering_result")
-CHANGED_EVENTS = ("score_changed", "verdict_changed", "verdict_decided", "provisional_flipped",
-                  "amendment", "late_evidence")
+CHANGED_EVENTS = (
+    "score_changed",
+    "verdict_changed",
+    "verdict_decided",
+    "provisional_flipped",
+    "amendment",
+    "late_evidence",
+)
 
 Checkpoint = Callable[[str], None]
 
@@ -89,8 +95,13 @@ class StepOutcome:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status, "summary": self.summary,
-                "seconds": round(self.seconds, 3), "details": self.details}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "summary": self.summary,
+            "seconds": round(self.seconds, 3),
+            "details": self.details,
+        }
 
 
 @dataclass(frozen=True)
@@ -133,11 +144,18 @@ class RunSummary:
     def to_json(self) -> dict[str, Any]:
         """The `tracker run --json` object (documented in the README)."""
         return {
-            "as_of": self.as_of.isoformat(), "now": format_instant(self.now), "offline": self.offline,
-            "replay": self.replay, "ok": self.ok, "steps": [s.to_json() for s in self.steps],
-            "new": [event_json(e) for e in self.new], "changed": [event_json(e) for e in self.changed],
+            "as_of": self.as_of.isoformat(),
+            "now": format_instant(self.now),
+            "offline": self.offline,
+            "replay": self.replay,
+            "ok": self.ok,
+            "steps": [s.to_json() for s in self.steps],
+            "new": [event_json(e) for e in self.new],
+            "changed": [event_json(e) for e in self.changed],
             "quarantined": [event_json(e) for e in self.quarantined],
-            "failed_sources": self.failed_sources, "verdicts": self.verdicts, "site": self.site,
+            "failed_sources": self.failed_sources,
+            "verdicts": self.verdicts,
+            "site": self.site,
         }
 
 
@@ -172,7 +190,11 @@ def appended_since(paths: Paths, before: set[str]) -> list[Event]:
 
 def summarize(ctx: RunContext, outcomes: Iterable[StepOutcome], fresh: list[Event]) -> RunSummary:
     return RunSummary(
-        as_of=ctx.as_of, now=ctx.now, offline=ctx.offline, replay=ctx.replay, steps=tuple(outcomes),
+        as_of=ctx.as_of,
+        now=ctx.now,
+        offline=ctx.offline,
+        replay=ctx.replay,
+        steps=tuple(outcomes),
         new=tuple(e for e in fresh if e.type in NEW_EVENTS),
         changed=tuple(e for e in fresh if e.type in CHANGED_EVENTS),
         quarantined=tuple(e for e in fresh if e.type == "quarantined"),
@@ -220,9 +242,17 @@ def run(
         from tracker.pipeline_steps import default_steps
 
         steps = default_steps()
-    ctx = RunContext(paths=paths, as_of=as_of, now=now, offline=offline or replay, replay=replay,
-                     send_alerts=send_alerts and not replay, out_dir=out_dir, env=dict(env or {}),
-                     checkpoint=checkpoint or (lambda name: None))
+    ctx = RunContext(
+        paths=paths,
+        as_of=as_of,
+        now=now,
+        offline=offline or replay,
+        replay=replay,
+        send_alerts=send_alerts and not replay,
+        out_dir=out_dir,
+        env=dict(env or {}),
+        checkpoint=checkpoint or (lambda name: None),
+    )
     if not replay:
         remove_stale_temporary_files(paths.data)
         return run_steps(ctx, steps)
@@ -236,13 +266,20 @@ def describe(event: Event) -> str:
     """One line for an event in the run summary (model names are untrusted: see `printable`)."""
     p = event.payload
     texts = {
-        "new_model": lambda: f"{p.get('name') or p.get('model_id')} ({p.get('lab')}), released {p.get('release_date')}",
-        "new_score": lambda: f"{p.get('model_id')} {p.get('benchmark')} = {p.get('score')} ({p.get('source')})",
-        "score_changed": lambda: f"{p.get('model_id')} {p.get('benchmark')}: {p.get('old')} -> {p.get('new')} "
-                                 f"({p.get('source')})",
+        "new_model": lambda: (
+            f"{p.get('name') or p.get('model_id')} ({p.get('lab')}), released {p.get('release_date')}"
+        ),
+        "new_score": lambda: (
+            f"{p.get('model_id')} {p.get('benchmark')} = {p.get('score')} ({p.get('source')})"
+        ),
+        "score_changed": lambda: (
+            f"{p.get('model_id')} {p.get('benchmark')}: {p.get('old')} -> {p.get('new')} ({p.get('source')})"
+        ),
         "new_frontier_release": lambda: f"{p.get('name')} ({p.get('lab')}), h = {p.get('h')}",
         "new_open_weights": lambda: f"{p.get('repo_id')} @ {str(p.get('sha', ''))[:12]}",
-        "steering_result": lambda: f"{p.get('model_id')} @ {str(p.get('revision', ''))[:12]}: {p.get('verdict')}",
+        "steering_result": lambda: (
+            f"{p.get('model_id')} @ {str(p.get('revision', ''))[:12]}: {p.get('verdict')}"
+        ),
         "verdict_decided": lambda: f"{p.get('prediction')} decided: {p.get('status')} ({p.get('summary')})",
         "provisional_flipped": lambda: f"{p.get('prediction')}: {p.get('old')} -> {p.get('new')}",
         "amendment": lambda: f"{p.get('prediction')} amended {p.get('date')}: {p.get('text')}",
@@ -276,8 +313,10 @@ def summary_lines(summary: RunSummary) -> list[str]:
     if summary.quarantined:
         lines += listed("quarantined", summary.quarantined)
     failed = summary.failed_sources
-    lines.append("sources failed: " + (", ".join(printable(f"{f['source']} ({f['error']})") for f in failed)
-                                      if failed else "none"))
+    lines.append(
+        "sources failed: "
+        + (", ".join(printable(f"{f['source']} ({f['error']})") for f in failed) if failed else "none")
+    )
     lines.append("predictions:")
     for v in summary.verdicts:
         reading = f"{v['status']} ({v['provisional']})" if v.get("provisional") else v["status"]
@@ -288,8 +327,9 @@ def summary_lines(summary: RunSummary) -> list[str]:
     return lines
 
 
-def pause_hook(spec: str | None, *, sleep: Callable[[float], None] = time.sleep,
-               say: Callable[[str], None] = print) -> Checkpoint:
+def pause_hook(
+    spec: str | None, *, sleep: Callable[[float], None] = time.sleep, say: Callable[[str], None] = print
+) -> Checkpoint:
     """A checkpoint that sleeps at one named point (`after-check`, `before-site:2.5`...).
 
     Test support: the crash tests set CAPE_TEST_PAUSE_AT so a real `tracker run` stops at a
@@ -304,4 +344,5 @@ def pause_hook(spec: str | None, *, sleep: Callable[[float], None] = time.sleep,
         if name == point:
             say(f"tracker: paused at {name} for {duration:g} s")
             sleep(duration)
+
     return checkpoint

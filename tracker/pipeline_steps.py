@@ -32,8 +32,11 @@ def need(module: str) -> ModuleType:
 
 def failed_sources(report: dict[str, Any]) -> list[dict[str, str]]:
     """The sources a scrape report (`tracker scrape --json`) marks failed, as {source, error}."""
-    return [{"source": name, "error": str(row.get("error", ""))}
-            for name, row in report.get("sources", {}).items() if row.get("status") == "failed"]
+    return [
+        {"source": name, "error": str(row.get("error", ""))}
+        for name, row in report.get("sources", {}).items()
+        if row.get("status") == "failed"
+    ]
 
 
 def scrape_line(report: dict[str, Any], failed: list[dict[str, str]]) -> str:
@@ -54,7 +57,9 @@ def scrape(ctx: RunContext) -> StepResult:
     scrapers = need("tracker.scrapers")
     report = scrapers.scrape(ctx.paths, offline=ctx.offline, now=ctx.now).to_json()
     failed = failed_sources(report)
-    return StepResult(WARNING if failed else OK, scrape_line(report, failed), {"scrape": report, "failed_sources": failed})
+    return StepResult(
+        WARNING if failed else OK, scrape_line(report, failed), {"scrape": report, "failed_sources": failed}
+    )
 
 
 class RunShare:
@@ -88,16 +93,23 @@ def stats(ctx: RunContext, share: RunShare | None = None) -> StepResult:
     result = coupling.current_stats(ctx.paths, ctx.as_of, share.source(ctx))
     share.of(ctx)["current"] = result
     keys = ("n", "slope", "intercept", "r", "p", "pi_halfwidth", "lolo_mae")
-    line = f"current panel: n = {result['n']}, r = {result['r']:+.3f}, GPQA = {result['slope']:.3f}*SWE + " \
-           f"{result['intercept']:.1f}"
+    line = (
+        f"current panel: n = {result['n']}, r = {result['r']:+.3f}, GPQA = {result['slope']:.3f}*SWE + "
+        f"{result['intercept']:.1f}"
+    )
     return StepResult(OK, line, {"stats": {k: result.get(k) for k in keys}})
 
 
 def verdict_row(verdict: Any) -> dict[str, Any]:
     data = verdict.to_json()
-    return {"id": data["id"], "title": data.get("title", ""), "status": data["status"],
-            "provisional": data.get("provisional"), "deadline": data.get("deadline"),
-            "summary": data.get("evidence", {}).get("summary", "")}
+    return {
+        "id": data["id"],
+        "title": data.get("title", ""),
+        "status": data["status"],
+        "provisional": data.get("provisional"),
+        "deadline": data.get("deadline"),
+        "summary": data.get("evidence", {}).get("summary", ""),
+    }
 
 
 def check(ctx: RunContext, share: RunShare | None = None) -> StepResult:
@@ -120,6 +132,7 @@ def alerts(clients: ClientsFactory | None = None) -> Callable[[RunContext], Step
     `clients` builds the network clients (default: tracker.alerts.clients.default_clients),
     so tests can point delivery at servers on 127.0.0.1.
     """
+
     def step(ctx: RunContext) -> StepResult:
         config_module = need("tracker.alerts.config")
         outbox = need("tracker.alerts.outbox")
@@ -129,12 +142,16 @@ def alerts(clients: ClientsFactory | None = None) -> Callable[[RunContext], Step
         channels = ", ".join(config.enabled()) or "none"
         if not ctx.send_alerts:
             why = "replay" if ctx.replay else "--no-alerts"
-            return StepResult(SKIPPED, f"queued {queued}; not sent ({why}); channels: {channels}",
-                              {"alerts": {"queued": queued}})
+            return StepResult(
+                SKIPPED,
+                f"queued {queued}; not sent ({why}); channels: {channels}",
+                {"alerts": {"queued": queued}},
+            )
         report = deliver(ctx, config, clients)
         failed = len(report.get("failed", []))
         line = f"queued {queued}, delivered {len(report.get('delivered', []))}, failed {failed}; channels: {channels}"
         return StepResult(WARNING if failed else OK, line, {"alerts": {"queued": queued, **report}})
+
     return step
 
 
@@ -165,10 +182,19 @@ def steering(ctx: RunContext) -> StepResult:
         return StepResult(OK, "no new open-weight model qualifies", {"steering": {"planned": []}})
     planned = [item.key for item in items]
     token, repo = ctx.env.get("GITHUB_TOKEN", ""), ctx.env.get("GITHUB_REPOSITORY", "")
-    why = "replay" if ctx.replay else "offline" if ctx.offline else "" if token and repo else \
-        "GITHUB_TOKEN/GITHUB_REPOSITORY not set"
+    why = (
+        "replay"
+        if ctx.replay
+        else "offline"
+        if ctx.offline
+        else ""
+        if token and repo
+        else "GITHUB_TOKEN/GITHUB_REPOSITORY not set"
+    )
     if why:
-        return StepResult(SKIPPED, f"{len(items)} qualifying, not dispatched ({why})", {"steering": {"planned": planned}})
+        return StepResult(
+            SKIPPED, f"{len(items)} qualifying, not dispatched ({why})", {"steering": {"planned": planned}}
+        )
     httpx = need("httpx")
     api = ctx.env.get("GITHUB_API_URL", "https://api.github.com")
     with httpx.Client(base_url=api, timeout=30.0, follow_redirects=False) as client:
@@ -189,14 +215,25 @@ def site(ctx: RunContext, share: RunShare | None = None) -> StepResult:
     digest = sitecache.inputs_digest(ctx.paths, ctx.as_of)
     index = ctx.out_dir.resolve() / "index.html"
     if sitecache.is_current(ctx.out_dir, digest):
-        return StepResult(OK, f"unchanged: {ctx.out_dir} already holds the build of these inputs", {"site": str(index)})
+        return StepResult(
+            OK, f"unchanged: {ctx.out_dir} already holds the build of these inputs", {"site": str(index)}
+        )
     share = share or RunShare()
     shared = share.of(ctx)
-    report = need("tracker.site.builder").build_site(ctx.paths, ctx.as_of, ctx.out_dir, source=share.source(ctx),
-                                                verdicts=shared.get("verdicts"), current=shared.get("current"))
+    report = need("tracker.site.builder").build_site(
+        ctx.paths,
+        ctx.as_of,
+        ctx.out_dir,
+        source=share.source(ctx),
+        verdicts=shared.get("verdicts"),
+        current=shared.get("current"),
+    )
     sitecache.record(ctx.out_dir, digest)
-    return StepResult(OK, f"{len(report.pages)} pages, {len(report.files)} files in {report.out_dir}",
-                      {"site": str(report.index)})
+    return StepResult(
+        OK,
+        f"{len(report.pages)} pages, {len(report.files)} files in {report.out_dir}",
+        {"site": str(report.index)},
+    )
 
 
 def default_steps(clients: ClientsFactory | None = None) -> list[Step]:

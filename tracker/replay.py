@@ -26,11 +26,13 @@ CONFIG_FILES = ("alerts.toml", "tracker.toml")
 
 def _skip_in_data(paths: Paths):
     """copytree `ignore` callback: the response cache and runtime files (lock, daemon state)."""
+
     def ignore(folder: str, names: list[str]) -> set[str]:
         skipped = {n for n in names if n.startswith(".")}
         if Path(folder) == paths.data:
             skipped.add(paths.cache.name)
         return skipped
+
     return ignore
 
 

@@ -106,10 +106,17 @@ def write_observations(path: Path, observations: Iterable[Observation]) -> bool:
 
 def _model_from_row(row: dict[str, str]) -> Model:
     return Model(
-        model_id=row["model_id"], name=row["name"], lab=row["lab"], release_date=row["release_date"],
-        cohort=row["cohort"], core=row["core"] == "true", frontier=row["frontier"] == "true",
-        open_weights=row["open_weights"] == "true", hf_repo=row["hf_repo"],
-        aliases=tuple(a for a in row["aliases"].split("|") if a), note=row["note"],
+        model_id=row["model_id"],
+        name=row["name"],
+        lab=row["lab"],
+        release_date=row["release_date"],
+        cohort=row["cohort"],
+        core=row["core"] == "true",
+        frontier=row["frontier"] == "true",
+        open_weights=row["open_weights"] == "true",
+        hf_repo=row["hf_repo"],
+        aliases=tuple(a for a in row["aliases"].split("|") if a),
+        note=row["note"],
     )
 
 
@@ -123,7 +130,9 @@ def read_models(path: Path) -> list[Model]:
         except ValidationError as exc:
             raise ValidationError(exc.field, str(exc), source=str(path), row=str(number)) from None
         if model.model_id in seen:
-            raise ValidationError("model_id", f"duplicate {model.model_id!r}", source=str(path), row=str(number))
+            raise ValidationError(
+                "model_id", f"duplicate {model.model_id!r}", source=str(path), row=str(number)
+            )
         seen.add(model.model_id)
         models.append(model)
     return models
@@ -137,8 +146,10 @@ def write_models(path: Path, models: Iterable[Model]) -> bool:
 
 def read_quarantine(path: Path) -> list[QuarantineEntry]:
     """Quarantined records, oldest first."""
-    return [QuarantineEntry(**{k: row[k] for k in QUARANTINE_FIELDS})
-            for row in read_csv_rows(path, QUARANTINE_FIELDS)]
+    return [
+        QuarantineEntry(**{k: row[k] for k in QUARANTINE_FIELDS})
+        for row in read_csv_rows(path, QUARANTINE_FIELDS)
+    ]
 
 
 def write_quarantine(path: Path, entries: Iterable[QuarantineEntry]) -> bool:

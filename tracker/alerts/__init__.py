@@ -18,7 +18,23 @@ from tracker.alerts.messages import ALERTABLE, Message, is_alertable, render
 from tracker.alerts.outbox import Delivery, OutboxEntry, queue_from_ledger, read_deliveries, read_outbox
 
 __all__ = [
-    "ALERTABLE", "OUTBOX_CHANNELS", "AlertsConfig", "Clients", "ConfigError", "Delivery", "DeliveryReport",
-    "Failure", "Message", "OutboxEntry", "default_clients", "deliver_pending", "is_alertable", "load_config",
-    "queue_from_ledger", "read_deliveries", "read_outbox", "render", "send_test",
+    "ALERTABLE",
+    "OUTBOX_CHANNELS",
+    "AlertsConfig",
+    "Clients",
+    "ConfigError",
+    "Delivery",
+    "DeliveryReport",
+    "Failure",
+    "Message",
+    "OutboxEntry",
+    "default_clients",
+    "deliver_pending",
+    "is_alertable",
+    "load_config",
+    "queue_from_ledger",
+    "read_deliveries",
+    "read_outbox",
+    "render",
+    "send_test",
 ]

@@ -36,7 +36,11 @@ OPTIONAL_ENV: dict[str, tuple[str, ...]] = {
     "email": ("CAPE_SMTP_PORT", "CAPE_SMTP_USER", "CAPE_SMTP_PASSWORD", "CAPE_SMTP_STARTTLS"),
 }
 SECRET_ENV: tuple[str, ...] = (
-    "GITHUB_TOKEN", "CAPE_WEBHOOK_URL", "CAPE_WEBHOOK_SECRET", "CAPE_SLACK_WEBHOOK_URL", "CAPE_SMTP_PASSWORD",
+    "GITHUB_TOKEN",
+    "CAPE_WEBHOOK_URL",
+    "CAPE_WEBHOOK_SECRET",
+    "CAPE_SLACK_WEBHOOK_URL",
+    "CAPE_SMTP_PASSWORD",
 )
 AMBIENT_ENV: frozenset[str] = frozenset({"GITHUB_REPOSITORY", "GITHUB_API_URL"})
 """Set on every GitHub Actions runner: their presence alone does not mean a half-configured channel."""
@@ -193,9 +197,13 @@ def _since(text: str) -> dt.date | None:
         raise ConfigError(f"{CONFIG_FILE}: [alerts] since: not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _channel(name: str, section: dict[str, Any], env: Mapping[str, str]) -> tuple[ChannelSettings | None, ChannelState]:
+def _channel(
+    name: str, section: dict[str, Any], env: Mapping[str, str]
+) -> tuple[ChannelSettings | None, ChannelState]:
     """Settings of one channel, or None with the reason it is off."""
-    present = [var for var in CHANNEL_ENV[name] + OPTIONAL_ENV[name] if env.get(var) and var not in AMBIENT_ENV]
+    present = [
+        var for var in CHANNEL_ENV[name] + OPTIONAL_ENV[name] if env.get(var) and var not in AMBIENT_ENV
+    ]
     if not _get(section, name, "enabled", bool, True):
         return None, ChannelState(name, False, f"switched off in {CONFIG_FILE}")
     missing = [var for var in CHANNEL_ENV[name] if not env.get(var)]
@@ -280,5 +288,8 @@ def _flag(env: Mapping[str, str], var: str, default: bool) -> bool:
 
 
 BUILDERS: dict[str, Callable[[dict[str, Any], Mapping[str, str]], ChannelSettings]] = {
-    "github": _github, "webhook": _webhook, "slack": _slack, "email": _email,
+    "github": _github,
+    "webhook": _webhook,
+    "slack": _slack,
+    "email": _email,
 }

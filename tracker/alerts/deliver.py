@@ -132,7 +132,9 @@ def send_with_retries(
         sleep(backoff_seconds * 2 ** (attempt - 1))
 
 
-def _deliver_entry(run: _Run, entry: OutboxEntry, channel: Channel, report: DeliveryReport, down: set[str]) -> None:
+def _deliver_entry(
+    run: _Run, entry: OutboxEntry, channel: Channel, report: DeliveryReport, down: set[str]
+) -> None:
     """Send one entry; on success record the delivery, then drop it from the outbox (in that
     order: see outbox.py); on failure keep it, with the attempt counted and the error."""
     outcome = _attempt(run, entry, channel)
@@ -144,9 +146,14 @@ def _deliver_entry(run: _Run, entry: OutboxEntry, channel: Channel, report: Deli
         return
     assert outcome.result is not None
     delivery = Delivery(
-        id=entry.id, event_id=entry.event.id, event_type=entry.event.type, channel=entry.channel,
-        sent_at=format_instant(run.now), ref=run.redact(outcome.result.ref),
-        attempts=entry.attempts + outcome.tries, duplicate=outcome.result.duplicate,
+        id=entry.id,
+        event_id=entry.event.id,
+        event_type=entry.event.type,
+        channel=entry.channel,
+        sent_at=format_instant(run.now),
+        ref=run.redact(outcome.result.ref),
+        attempts=entry.attempts + outcome.tries,
+        duplicate=outcome.result.duplicate,
     )
     outbox.record_delivery(run.paths, delivery)
     outbox.remove_entry(run.paths, entry.id)
@@ -164,7 +171,14 @@ def _attempt(run: _Run, entry: OutboxEntry, channel: Channel) -> Outcome:
 
 def _keep_queued(run: _Run, entry: OutboxEntry, tries: int, error: ChannelError) -> Failure:
     failure = Failure(entry.id, entry.channel, run.redact(str(error)), error.transient)
-    outbox.update_entry(run.paths, replace(
-        entry, attempts=entry.attempts + tries, last_attempt_at=format_instant(run.now), last_error=failure.error))
+    outbox.update_entry(
+        run.paths,
+        replace(
+            entry,
+            attempts=entry.attempts + tries,
+            last_attempt_at=format_instant(run.now),
+            last_error=failure.error,
+        ),
+    )
     log.warning("alert %s not delivered: %s", entry.id, failure.error)
     return failure

@@ -17,7 +17,11 @@ from tracker.records import Event, format_instant
 from tracker.store import make_event_id
 
 ALERTABLE: tuple[str, ...] = (
-    "verdict_decided", "provisional_flipped", "amendment", "new_frontier_release", "steering_result",
+    "verdict_decided",
+    "provisional_flipped",
+    "amendment",
+    "new_frontier_release",
+    "steering_result",
 )
 PREDICTION_EVENTS: tuple[str, ...] = ("verdict_decided", "provisional_flipped", "amendment")
 TEST_EVENT = "alert_test"
@@ -42,9 +46,16 @@ class Message:
     def to_json(self) -> dict:
         """The webhook body (schema cape-tracker.alert/1); stable for a given event."""
         return {
-            "schema": SCHEMA, "id": self.event_id, "type": self.event_type, "at": self.at,
-            "subject": self.subject, "text": self.text, "prediction": self.prediction,
-            "link": self.link, "payload": self.payload, "test": self.test,
+            "schema": SCHEMA,
+            "id": self.event_id,
+            "type": self.event_type,
+            "at": self.at,
+            "subject": self.subject,
+            "text": self.text,
+            "prediction": self.prediction,
+            "link": self.link,
+            "payload": self.payload,
+            "test": self.test,
         }
 
 
@@ -53,7 +64,9 @@ def is_alertable(event: Event) -> bool:
     return event.type in ALERTABLE
 
 
-def render(event: Event, site_url: str = "", prediction_page: str = "predictions/{prediction}.html") -> Message:
+def render(
+    event: Event, site_url: str = "", prediction_page: str = "predictions/{prediction}.html"
+) -> Message:
     """The message for one alertable event; KeyError-free on incomplete payloads."""
     if event.type not in RENDERERS:
         raise ValueError(f"event {event.id}: type {event.type!r} is not alertable")
@@ -61,8 +74,13 @@ def render(event: Event, site_url: str = "", prediction_page: str = "predictions
     subject, text = RENDERERS[event.type](payload)
     prediction = _text(payload.get("prediction")) if event.type in PREDICTION_EVENTS else None
     return Message(
-        event_id=event.id, event_type=event.type, at=event.at, subject=one_line(subject),
-        text=text, prediction=prediction, link=_link(site_url, prediction_page, prediction),
+        event_id=event.id,
+        event_type=event.type,
+        at=event.at,
+        subject=one_line(subject),
+        text=text,
+        prediction=prediction,
+        link=_link(site_url, prediction_page, prediction),
         payload=payload,
     )
 
@@ -75,9 +93,14 @@ def make_test_message(channel: str, now: dt.datetime, site_url: str = "") -> Mes
         f"It confirms that the {channel} channel is configured. No prediction has changed."
     )
     return Message(
-        event_id=make_event_id(TEST_EVENT, channel, at), event_type=TEST_EVENT, at=at,
-        subject=f"[TEST] cape-tracker alert test ({channel})", text=text,
-        link=site_url or None, payload={"channel": channel}, test=True,
+        event_id=make_event_id(TEST_EVENT, channel, at),
+        event_type=TEST_EVENT,
+        at=at,
+        subject=f"[TEST] cape-tracker alert test ({channel})",
+        text=text,
+        link=site_url or None,
+        payload={"channel": channel},
+        test=True,
     )
 
 

@@ -45,7 +45,10 @@ class OutboxEntry:
     def to_json(self) -> dict:
         """A shallow copy (dataclasses.asdict deep-copies the payload: slow on a big outbox)."""
         event = self.event
-        return {**vars(self), "event": {"id": event.id, "type": event.type, "at": event.at, "payload": event.payload}}
+        return {
+            **vars(self),
+            "event": {"id": event.id, "type": event.type, "at": event.at, "payload": event.payload},
+        }
 
 
 @dataclass(frozen=True)
@@ -133,9 +136,16 @@ def mirror_to_ledger(paths: Paths) -> int:
     """
     events = [
         Event(
-            id=make_event_id("alert_sent", d.id), type="alert_sent", at=d.sent_at,
-            payload={"event_id": d.event_id, "event_type": d.event_type, "channel": d.channel,
-                     "ref": d.ref, "duplicate": d.duplicate},
+            id=make_event_id("alert_sent", d.id),
+            type="alert_sent",
+            at=d.sent_at,
+            payload={
+                "event_id": d.event_id,
+                "event_type": d.event_type,
+                "channel": d.channel,
+                "ref": d.ref,
+                "duplicate": d.duplicate,
+            },
         )
         for d in read_deliveries(paths)
     ]
@@ -166,7 +176,9 @@ def _read_jsonl(path: Path, build: Callable[[dict], T]) -> list[T]:
         except json.JSONDecodeError:
             raise ValidationError("line", "not JSON", source=str(path), row=str(number)) from None
         except (TypeError, KeyError, AttributeError) as exc:
-            raise ValidationError("line", f"not a valid record: {exc}", source=str(path), row=str(number)) from None
+            raise ValidationError(
+                "line", f"not a valid record: {exc}", source=str(path), row=str(number)
+            ) from None
     return records
 
 

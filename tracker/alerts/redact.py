@@ -18,8 +18,13 @@ from urllib.parse import quote, urlsplit
 MASK = "***"
 MIN_SECRET_LENGTH = 4
 LIBRARY_LOGGERS = (
-    "httpx", "httpcore", "httpcore.connection", "httpcore.http11", "httpcore.http2",
-    "httpcore.proxy", "tracker.alerts",
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "tracker.alerts",
 )
 
 

@@ -39,8 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="alerts_action", metavar="ACTION")
     send = actions.add_parser("send", help="queue new alertable events and deliver the outbox")
     send.add_argument("--json", action="store_true", help="print the delivery report as JSON")
-    send.add_argument("--wait", type=float, default=DEFAULT_WAIT_SECONDS, metavar="SECONDS",
-                      help=f"if a run holds data/ (the run lock), wait this long (default {DEFAULT_WAIT_SECONDS:g})")
+    send.add_argument(
+        "--wait",
+        type=float,
+        default=DEFAULT_WAIT_SECONDS,
+        metavar="SECONDS",
+        help=f"if a run holds data/ (the run lock), wait this long (default {DEFAULT_WAIT_SECONDS:g})",
+    )
     send.set_defaults(handler=handle_send)
     test = actions.add_parser("test", help="send a clearly marked test message through one channel")
     test.add_argument("channel", choices=OUTBOX_CHANNELS)
@@ -58,7 +63,10 @@ def handle_send(args: argparse.Namespace) -> int:
     try:
         config = load_config(paths, os.environ)
         _warn_misconfigured(config)
-        with run_lock(paths.lock, timeout=args.wait, started_at=format_instant(now)), default_clients() as clients:
+        with (
+            run_lock(paths.lock, timeout=args.wait, started_at=format_instant(now)),
+            default_clients() as clients,
+        ):
             queued = queue_from_ledger(paths, config)
             report = deliver_pending(paths, config, clients, now)
     except (ConfigError, ValidationError, RunLocked) as exc:
@@ -76,8 +84,10 @@ def handle_test(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return error(str(exc))
     if args.channel not in config.channels:
-        print(f"tracker: error: channel {args.channel} is not enabled ({config.states[args.channel].reason})",
-              file=sys.stderr)
+        print(
+            f"tracker: error: channel {args.channel} is not enabled ({config.states[args.channel].reason})",
+            file=sys.stderr,
+        )
         return 2
     try:
         with default_clients() as clients:
@@ -99,7 +109,9 @@ def handle_status(args: argparse.Namespace) -> int:
         return 0
     for name, channel in status["channels"].items():
         state = "on " if channel["enabled"] else "off"
-        counts = f"pending {channel['pending']}, delivered {channel['delivered']}" if "pending" in channel else ""
+        counts = (
+            f"pending {channel['pending']}, delivered {channel['delivered']}" if "pending" in channel else ""
+        )
         print(f"{name:8} {state} {counts}  {channel['reason']}".rstrip())
         if channel.get("last_error"):
             print(f"{'':12} last error: {channel['last_error']}")

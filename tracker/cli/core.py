@@ -25,12 +25,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     chk = subparsers.add_parser("check", help="the seven predictions as of a day")
     chk.add_argument("--as-of", type=day, help="day to answer for (default today UTC)")
     chk.add_argument("--json", action="store_true", help="machine-readable output (see README)")
-    chk.add_argument("--record", action="store_true", help="also record the state in data/verdicts.json and the ledger")
+    chk.add_argument(
+        "--record", action="store_true", help="also record the state in data/verdicts.json and the ledger"
+    )
     chk.set_defaults(handler=run_check)
 
     preds = subparsers.add_parser("predictions", help="the registered predictions")
     actions = preds.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("verify", help="fail if a registered prediction was edited").set_defaults(handler=run_verify)
+    actions.add_parser("verify", help="fail if a registered prediction was edited").set_defaults(
+        handler=run_verify
+    )
     actions.add_parser("list", help="the registered predictions").set_defaults(handler=run_list)
     amend = actions.add_parser("amend", help="register a dated amendment (never an edit)")
     amend.add_argument("prediction", help="P1..P7")
@@ -52,17 +56,25 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
-    print(f"{result['panel']} panel: n = {result['n']}  GPQA = {result['slope']:.4f}*SWE + {result['intercept']:.2f}  "
-          f"r = {result['r']:+.4f}  p = {result['p']:.3g}")
-    print(f"95% PI: +/-{result['pi_halfwidth']:.2f} pp (papers: 1.96 x SD), +/-{result['pi_halfwidth_ols_at_mean']:.2f} "
-          f"(OLS, at mean SWE);  LOLO MAE {_fmt(result['lolo_mae'], '.2f')} +/- {_fmt(result['lolo_sd'], '.2f')}")
+    print(
+        f"{result['panel']} panel: n = {result['n']}  GPQA = {result['slope']:.4f}*SWE + {result['intercept']:.2f}  "
+        f"r = {result['r']:+.4f}  p = {result['p']:.3g}"
+    )
+    print(
+        f"95% PI: +/-{result['pi_halfwidth']:.2f} pp (papers: 1.96 x SD), +/-{result['pi_halfwidth_ols_at_mean']:.2f} "
+        f"(OLS, at mean SWE);  LOLO MAE {_fmt(result['lolo_mae'], '.2f')} +/- {_fmt(result['lolo_sd'], '.2f')}"
+    )
     print(f"\n{'lab':12} {'n':>3} {'mean h':>8} {'core h':>8} {'slope':>7}")
     for lab, row in result["labs"].items():
-        print(f"{lab:12} {row['n']:>3} {row['h_mean']:+8.2f} {row['h_mean_core']:+8.2f} {_fmt(row['slope'], '7.3f')}")
+        print(
+            f"{lab:12} {row['n']:>3} {row['h_mean']:+8.2f} {row['h_mean_core']:+8.2f} {_fmt(row['slope'], '7.3f')}"
+        )
     for check_row in result.get("checks", []):
         mark = {"yes": "ok", "no": "DIFFERS", None: "-"}[check_row["match_paper"]]
-        print(f"  {check_row['key']:42} paper {str(check_row.get('paper', '-')):>16.16}  "
-              f"recomputed {str(_short(check_row['recomputed'])):>16.16}  {mark}")
+        print(
+            f"  {check_row['key']:42} paper {str(check_row.get('paper', '-')):>16.16}  "
+            f"recomputed {str(_short(check_row['recomputed'])):>16.16}  {mark}"
+        )
     return 0
 
 
@@ -84,7 +96,9 @@ def run_check(args: argparse.Namespace) -> int:
     for verdict in verdicts:
         status = verdict.status + (f" ({verdict.provisional})" if verdict.provisional else "")
         flag = "  [depends on source]" if verdict.source_sensitive else ""
-        print(f"  {verdict.id} {verdict.spec.title:40} {status:22} deadline {verdict.spec.deadline[:10]}{flag}")
+        print(
+            f"  {verdict.id} {verdict.spec.title:40} {status:22} deadline {verdict.spec.deadline[:10]}{flag}"
+        )
         print(f"     {verdict.evidence['summary']}")
     return 0
 
@@ -100,15 +114,22 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     for spec in load_specs(paths_from(args)):
-        print(f"{spec.id}  {spec.title}  (deadline {spec.deadline}; {len(spec.decisions)} decisions, "
-              f"{len(spec.amendments)} amendments)")
+        print(
+            f"{spec.id}  {spec.title}  (deadline {spec.deadline}; {len(spec.decisions)} decisions, "
+            f"{len(spec.amendments)} amendments)"
+        )
     return 0
 
 
 def run_amend(args: argparse.Namespace) -> int:
     try:
-        path = add_amendment(paths_from(args), args.prediction, as_of_from(argparse.Namespace(as_of=args.date)),
-                             args.text, args.reason)
+        path = add_amendment(
+            paths_from(args),
+            args.prediction,
+            as_of_from(argparse.Namespace(as_of=args.date)),
+            args.text,
+            args.reason,
+        )
     except ValidationError as exc:
         return error(str(exc))
     print(f"registered {path}")

@@ -26,28 +26,55 @@ DEFAULT_WAIT_SECONDS = 300.0
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `run` and `daemon` to the `tracker` parser."""
-    run = subparsers.add_parser("run", help="the whole pipeline, once: scrape, stats, check, alerts, steering, site")
+    run = subparsers.add_parser(
+        "run", help="the whole pipeline, once: scrape, stats, check, alerts, steering, site"
+    )
     run.add_argument("--offline", action="store_true", help="no network: re-read the cached source responses")
-    run.add_argument("--as-of", type=day, help="replay a past day: data known by then, on a scratch copy "
-                                               "(implies --offline and --no-alerts; data/ is not changed)")
+    run.add_argument(
+        "--as-of",
+        type=day,
+        help="replay a past day: data known by then, on a scratch copy "
+        "(implies --offline and --no-alerts; data/ is not changed)",
+    )
     run.add_argument("--no-alerts", action="store_true", help="queue alerts in the outbox but send nothing")
     run.add_argument("--out", help="where to build the site (default _site/, or _site-DATE/ for --as-of)")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON (see README)")
-    run.add_argument("--wait", type=float, default=DEFAULT_WAIT_SECONDS, metavar="SECONDS",
-                     help=f"if another run holds the lock, wait this long before giving up (default {DEFAULT_WAIT_SECONDS:g})")
-    run.add_argument("--now", type=instant, help="pretend the clock reads this UTC instant (reproducible runs)")
+    run.add_argument(
+        "--wait",
+        type=float,
+        default=DEFAULT_WAIT_SECONDS,
+        metavar="SECONDS",
+        help=f"if another run holds the lock, wait this long before giving up (default {DEFAULT_WAIT_SECONDS:g})",
+    )
+    run.add_argument(
+        "--now", type=instant, help="pretend the clock reads this UTC instant (reproducible runs)"
+    )
     run.set_defaults(handler=run_command)
 
     daemon = subparsers.add_parser("daemon", help="run the pipeline on a schedule (APScheduler; see README)")
     daemon.add_argument("--config", help="TOML file with a [daemon] section (default ROOT/tracker.toml)")
     daemon.add_argument("--cron", help="crontab expression in UTC: 5 fields, or 6 with seconds first")
-    daemon.add_argument("--misfire-grace", type=int, dest="misfire_grace_time", metavar="SECONDS",
-                        help="how late a missed run may still start")
-    daemon.add_argument("--no-catch-up", dest="catch_up", action="store_false", default=None,
-                        help="do not run at start when the last successful run is older than the interval")
+    daemon.add_argument(
+        "--misfire-grace",
+        type=int,
+        dest="misfire_grace_time",
+        metavar="SECONDS",
+        help="how late a missed run may still start",
+    )
+    daemon.add_argument(
+        "--no-catch-up",
+        dest="catch_up",
+        action="store_false",
+        default=None,
+        help="do not run at start when the last successful run is older than the interval",
+    )
     daemon.add_argument("--offline", action="store_true", default=None, help="never fetch: re-read the cache")
-    daemon.add_argument("--no-alerts", dest="alerts", action="store_false", default=None, help="queue, never send")
-    daemon.add_argument("--lock-wait", type=float, metavar="SECONDS", help="how long a run waits for the run lock")
+    daemon.add_argument(
+        "--no-alerts", dest="alerts", action="store_false", default=None, help="queue, never send"
+    )
+    daemon.add_argument(
+        "--lock-wait", type=float, metavar="SECONDS", help="how long a run waits for the run lock"
+    )
     daemon.set_defaults(handler=daemon_command)
 
 
@@ -75,13 +102,27 @@ def run_command(args: argparse.Namespace) -> int:
     now = instant_for(args.as_of) if args.as_of else (args.now or utc_now())
     out_dir = Path(args.out).resolve() if args.out else default_out(paths, args.as_of)
     try:
-        with run_lock(paths.lock, timeout=args.wait, started_at=format_instant(utc_now()),
-                      on_wait=lambda message: say(f"tracker run: {message}")):
-            summary = pipeline.run(paths, as_of=now.date(), now=now, offline=args.offline,
-                                   send_alerts=not args.no_alerts, out_dir=out_dir, replay=args.as_of is not None,
-                                   env=os.environ, checkpoint=pipeline.pause_hook(os.environ.get(PAUSE_ENV), say=say))
+        with run_lock(
+            paths.lock,
+            timeout=args.wait,
+            started_at=format_instant(utc_now()),
+            on_wait=lambda message: say(f"tracker run: {message}"),
+        ):
+            summary = pipeline.run(
+                paths,
+                as_of=now.date(),
+                now=now,
+                offline=args.offline,
+                send_alerts=not args.no_alerts,
+                out_dir=out_dir,
+                replay=args.as_of is not None,
+                env=os.environ,
+                checkpoint=pipeline.pause_hook(os.environ.get(PAUSE_ENV), say=say),
+            )
     except RunLocked as exc:
-        return error(f"{exc}. Is a daemon or a scheduled job running? Try again later or pass --wait SECONDS.")
+        return error(
+            f"{exc}. Is a daemon or a scheduled job running? Try again later or pass --wait SECONDS."
+        )
     if args.json:
         print_json(summary.to_json())
     else:
@@ -94,8 +135,10 @@ def daemon_command(args: argparse.Namespace) -> int:
 
     paths = paths_from(args)
     config_path = Path(args.config) if args.config else paths.root / daemon.CONFIG_FILE
-    overrides = {name: getattr(args, name) for name in
-                 ("cron", "misfire_grace_time", "catch_up", "offline", "alerts", "lock_wait")}
+    overrides = {
+        name: getattr(args, name)
+        for name in ("cron", "misfire_grace_time", "catch_up", "offline", "alerts", "lock_wait")
+    }
     try:
         config = daemon.load_config(config_path, overrides)
     except daemon.DaemonConfigError as exc:
@@ -103,8 +146,12 @@ def daemon_command(args: argparse.Namespace) -> int:
         return 2
     secrets = _secrets(os.environ)
     daemon.configure_logging(secrets)
-    service = daemon.Daemon(paths, config, env=dict(os.environ),
-                            checkpoint=pipeline.pause_hook(os.environ.get(PAUSE_ENV), say=say))
+    service = daemon.Daemon(
+        paths,
+        config,
+        env=dict(os.environ),
+        checkpoint=pipeline.pause_hook(os.environ.get(PAUSE_ENV), say=say),
+    )
     return daemon.serve(service)
 
 

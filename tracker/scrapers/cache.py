@@ -67,5 +67,8 @@ def names(folder: Path) -> list[str]:
     """The cached response names in a folder (sorted)."""
     if not folder.exists():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.endswith(".meta.json")
-                  and not p.name.startswith("."))
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.endswith(".meta.json") and not p.name.startswith(".")
+    )

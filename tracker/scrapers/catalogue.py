@@ -21,7 +21,9 @@ FIELDS = [f.name for f in dataclasses.fields(HubModel)]
 
 def read_catalogue(path: Path) -> list[HubModel]:
     """The catalogue rows (validated to have every column)."""
-    return [HubModel(**{**row, "steerable": row["steerable"] == "true"}) for row in read_csv_rows(path, FIELDS)]
+    return [
+        HubModel(**{**row, "steerable": row["steerable"] == "true"}) for row in read_csv_rows(path, FIELDS)
+    ]
 
 
 def write_catalogue(path: Path, rows: list[HubModel]) -> bool:
@@ -50,8 +52,20 @@ def update_catalogue(current: list[HubModel], listed: list[HubModel], *, at: str
         by_id[row.repo_id] = row
         update.new.append(row)
         if row.repo_id.split("/")[0].lower() in known_orgs:
-            update.events.append(Event(make_event_id("new_open_weights", row.repo_id), "new_open_weights", at, {
-                "repo_id": row.repo_id, "sha": row.sha, "created_at": row.created_at, "kind": row.kind,
-                "steerable": row.steerable, "skip_reason": row.skip_reason}))
+            update.events.append(
+                Event(
+                    make_event_id("new_open_weights", row.repo_id),
+                    "new_open_weights",
+                    at,
+                    {
+                        "repo_id": row.repo_id,
+                        "sha": row.sha,
+                        "created_at": row.created_at,
+                        "kind": row.kind,
+                        "steerable": row.steerable,
+                        "skip_reason": row.skip_reason,
+                    },
+                )
+            )
     update.rows = list(by_id.values())
     return update

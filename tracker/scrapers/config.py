@@ -18,10 +18,29 @@ from tracker.scrapers.http import HttpConfig
 CONFIG_FILE = "sources.toml"
 DEFAULT_HUB_ORGS = (
     # labs of the frozen panel that publish weights
-    "deepseek-ai", "Qwen", "meta-llama", "moonshotai", "zai-org", "MiniMaxAI", "google", "openai", "xai-org",
+    "deepseek-ai",
+    "Qwen",
+    "meta-llama",
+    "moonshotai",
+    "zai-org",
+    "MiniMaxAI",
+    "google",
+    "openai",
+    "xai-org",
     # other open-weight labs
-    "mistralai", "microsoft", "nvidia", "allenai", "ibm-granite", "CohereLabs", "tiiuae", "HuggingFaceTB",
-    "stepfun-ai", "baidu", "tencent", "internlm", "LGAI-EXAONE",
+    "mistralai",
+    "microsoft",
+    "nvidia",
+    "allenai",
+    "ibm-granite",
+    "CohereLabs",
+    "tiiuae",
+    "HuggingFaceTB",
+    "stepfun-ai",
+    "baidu",
+    "tencent",
+    "internlm",
+    "LGAI-EXAONE",
 )
 
 
@@ -50,11 +69,18 @@ def load_config(root: Path) -> ScrapeConfig:
     path = root / CONFIG_FILE
     data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     defaults = ScrapeConfig()
-    http_table = {**data.get("http", {}), **({"project_url": data["project"]["url"]} if "url" in data.get("project", {}) else {})}
+    http_table = {
+        **data.get("http", {}),
+        **({"project_url": data["project"]["url"]} if "url" in data.get("project", {}) else {}),
+    }
     hub_table = dict(data.get("hf_hub", {}))
     if "orgs" in hub_table:
         hub_table["orgs"] = tuple(hub_table["orgs"])
     urls = dict(defaults.urls)
     urls.update({name: table["url"] for name, table in data.get("sources", {}).items() if "url" in table})
-    return ScrapeConfig(http=HttpConfig(**http_table), merge=MergePolicy(**data.get("merge", {})),
-                        hub=HubConfig(**hub_table), urls=urls)
+    return ScrapeConfig(
+        http=HttpConfig(**http_table),
+        merge=MergePolicy(**data.get("merge", {})),
+        hub=HubConfig(**hub_table),
+        urls=urls,
+    )

@@ -39,8 +39,9 @@ def parse(data: bytes, *, retrieved_at: str, source_url: str = URL) -> list[RawS
     for name, benchmark in RUN_TABLES.items():
         if name not in members:
             raise ParseError(SOURCE, f"zip has no {name} (format changed?)", field=name)
-        records += parse_run_table(members[name], benchmark=benchmark, member=name,
-                                   retrieved_at=retrieved_at, source_url=source_url)
+        records += parse_run_table(
+            members[name], benchmark=benchmark, member=name, retrieved_at=retrieved_at, source_url=source_url
+        )
     if HLE_TABLE in members:
         records += hle.parse(members[HLE_TABLE], retrieved_at=retrieved_at, source_url=source_url)
     return records
@@ -60,13 +61,24 @@ def _read_members(data: bytes, wanted: list[str]) -> dict[str, bytes]:
             return out
     except ParseError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, OSError,
-            RuntimeError, KeyError, IndexError, TypeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        ValueError,
+        OSError,
+        RuntimeError,
+        KeyError,
+        IndexError,
+        TypeError,
+    ) as exc:
         raise ParseError(SOURCE, f"not a readable zip: {exc}") from None
 
 
-def parse_run_table(data: bytes, *, benchmark: str, member: str, retrieved_at: str,
-                    source_url: str = URL, note: str = "") -> list[RawScore | RowProblem]:
+def parse_run_table(
+    data: bytes, *, benchmark: str, member: str, retrieved_at: str, source_url: str = URL, note: str = ""
+) -> list[RawScore | RowProblem]:
     """Records of one Epoch-run table (gpqa_diamond.csv or swe_bench_verified.csv)."""
     where = f"{SOURCE} {member}"
     rows = read_rows(data, where, ["Model version", "Release date", "Organization"])
@@ -82,8 +94,9 @@ def _score_cell(row: dict[str, str]) -> tuple[str, str]:
     return SCORE_COLUMNS[0], ""
 
 
-def _run_record(line: int, row: dict[str, str], benchmark: str, member: str, retrieved_at: str,
-                source_url: str, note: str) -> RawScore | RowProblem:
+def _run_record(
+    line: int, row: dict[str, str], benchmark: str, member: str, retrieved_at: str, source_url: str, note: str
+) -> RawScore | RowProblem:
     where = f"{member}:{line}"
     column, cell = _score_cell(row)
     name = row["Model version"].strip()
@@ -100,8 +113,16 @@ def _run_record(line: int, row: dict[str, str], benchmark: str, member: str, ret
         return RowProblem(SOURCE, where, field, str(exc), raw=row)
     run_id = row.get("id", "").strip()
     return RawScore(
-        source=SOURCE, benchmark=benchmark, raw_model=name, score=score, source_url=source_url,
-        retrieved_at=retrieved_at, reported_date=started[:10], lab=row["Organization"].strip(),
-        release_date=release, run_started=started, row=where,
+        source=SOURCE,
+        benchmark=benchmark,
+        raw_model=name,
+        score=score,
+        source_url=source_url,
+        retrieved_at=retrieved_at,
+        reported_date=started[:10],
+        lab=row["Organization"].strip(),
+        release_date=release,
+        run_started=started,
+        row=where,
         note="; ".join(p for p in (f"run {run_id}" if run_id else "", note) if p),
     )

@@ -39,8 +39,14 @@ _CAUSAL_PIPELINES = {"text-generation", "image-text-to-text"}
 
 def list_url(org: str, *, api: str = API, limit: int = 100) -> str:
     """First page of an organisation's repos, newest first, with config and card data."""
-    query = {"author": org, "sort": "createdAt", "direction": "-1", "limit": str(limit),
-             "full": "true", "config": "true"}
+    query = {
+        "author": org,
+        "sort": "createdAt",
+        "direction": "-1",
+        "limit": str(limit),
+        "full": "true",
+        "config": "true",
+    }
     return f"{api}?{urlencode(query)}"
 
 
@@ -58,8 +64,9 @@ def parse(data: bytes, *, retrieved_at: str) -> list[HubModel | RowProblem]:
 def model_row(item: Any, *, retrieved_at: str, row: str = "") -> HubModel | RowProblem:
     """One catalogue row from one model object (list or model-info endpoint)."""
     if not isinstance(item, dict) or not isinstance(item.get("id"), str) or "/" not in item["id"]:
-        return RowProblem(SOURCE, row, "id", "not a model object with an 'org/name' id",
-                          raw={"item": str(item)[:200]})
+        return RowProblem(
+            SOURCE, row, "id", "not a model object with an 'org/name' id", raw={"item": str(item)[:200]}
+        )
     where = f"{row} {item['id']}".strip()
     try:
         created = to_seconds(iso_instant(_text(item.get("createdAt"))))
@@ -69,11 +76,21 @@ def model_row(item: Any, *, retrieved_at: str, row: str = "") -> HubModel | RowP
     kind = classify(item)
     steerable, reason = steerability(item, kind)
     return HubModel(
-        repo_id=item["id"], author=_text(item.get("author")) or item["id"].split("/")[0],
-        sha=_text(item.get("sha")), created_at=created, last_modified=modified, first_seen=retrieved_at,
-        pipeline_tag=_text(item.get("pipeline_tag")), library_name=_text(item.get("library_name")),
-        gated=_gated(item), kind=kind, architecture=_architecture(item), n_params=_n_params(item),
-        license=_license(item), steerable=steerable, skip_reason=reason,
+        repo_id=item["id"],
+        author=_text(item.get("author")) or item["id"].split("/")[0],
+        sha=_text(item.get("sha")),
+        created_at=created,
+        last_modified=modified,
+        first_seen=retrieved_at,
+        pipeline_tag=_text(item.get("pipeline_tag")),
+        library_name=_text(item.get("library_name")),
+        gated=_gated(item),
+        kind=kind,
+        architecture=_architecture(item),
+        n_params=_n_params(item),
+        license=_license(item),
+        steerable=steerable,
+        skip_reason=reason,
     )
 
 
@@ -120,9 +137,19 @@ def classify(item: dict[str, Any]) -> str:
     relations = {r for r, _ in base_models(item)}
     siblings = {_text(_dict(s).get("rfilename")) for s in _list(item.get("siblings"))}
     name = str(item.get("id", "")).split("/")[-1]
-    if "adapter" in relations or library == "peft" or {"peft", "lora"} & tags or "adapter_config.json" in siblings:
+    if (
+        "adapter" in relations
+        or library == "peft"
+        or {"peft", "lora"} & tags
+        or "adapter_config.json" in siblings
+    ):
         return "adapter"
-    if "quantized" in relations or library in {"gguf", "mlx"} or _QUANT_TAGS & tags or _QUANT_NAME.search(name):
+    if (
+        "quantized" in relations
+        or library in {"gguf", "mlx"}
+        or _QUANT_TAGS & tags
+        or _QUANT_NAME.search(name)
+    ):
         return "quantized"
     bases = base_models(item)
     if bases:
@@ -144,12 +171,17 @@ def steerability(item: dict[str, Any], kind: str) -> tuple[bool, str]:
     checks = [
         (gated != "false", f"gated ({gated}): the weights need an approved access request"),
         (bool(item.get("private")) or bool(item.get("disabled")), "private or disabled repo"),
-        ("auto_map" in config or "custom_code" in _tags(item),
-         "remote code only (auto_map/custom_code): steering never runs trust_remote_code"),
+        (
+            "auto_map" in config or "custom_code" in _tags(item),
+            "remote code only (auto_map/custom_code): steering never runs trust_remote_code",
+        ),
         (kind in {"quantized", "adapter"}, f"{kind} derivative: the base repo is steered instead"),
         (kind == "other", "no model config to load"),
         (bool(library) and library != "transformers", f"library {library!r} is not transformers"),
-        (not causal, f"not a causal language model (pipeline {pipeline or 'none'!r}, {_architecture(item) or 'no architecture'})"),
+        (
+            not causal,
+            f"not a causal language model (pipeline {pipeline or 'none'!r}, {_architecture(item) or 'no architecture'})",
+        ),
     ]
     reason = next((why for failed, why in checks if failed), "")
     return (not reason, reason)

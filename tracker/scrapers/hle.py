@@ -28,7 +28,9 @@ _THINKING = re.compile(r"thinking", re.IGNORECASE)
 
 def parse(data: bytes, *, retrieved_at: str, source_url: str = URL) -> list[RawScore | RowProblem]:
     """Records of one hle_external.csv (benchmark `hle`, score in percent)."""
-    rows = read_rows(data, f"{SOURCE} {MEMBER}", ["Model version", "Accuracy", "Release date", "Organization"])
+    rows = read_rows(
+        data, f"{SOURCE} {MEMBER}", ["Model version", "Accuracy", "Release date", "Organization"]
+    )
     return [_record(line, row, retrieved_at, source_url) for line, row in rows]
 
 
@@ -53,11 +55,22 @@ def _record(line: int, row: dict[str, str], retrieved_at: str, source_url: str) 
     except ValueError as exc:
         return RowProblem(SOURCE, where, field, str(exc), raw=row)
     display = row.get("Name", "").strip()
-    notes = [f"Epoch external table (HLE leaderboard); name {display!r}" if display else "Epoch external table"]
+    notes = [
+        f"Epoch external table (HLE leaderboard); name {display!r}" if display else "Epoch external table"
+    ]
     if row.get("Notes", "").strip():
         notes.append(row["Notes"].strip())
     return RawScore(
-        source=SOURCE, benchmark="hle", raw_model=name, score=score, source_url=source_url,
-        retrieved_at=retrieved_at, setting=thinking_setting(display), lab=row["Organization"].strip(),
-        release_date=release, row=where, note="; ".join(notes), display_name=display,
+        source=SOURCE,
+        benchmark="hle",
+        raw_model=name,
+        score=score,
+        source_url=source_url,
+        retrieved_at=retrieved_at,
+        setting=thinking_setting(display),
+        lab=row["Organization"].strip(),
+        release_date=release,
+        row=where,
+        note="; ".join(notes),
+        display_name=display,
     )

@@ -63,8 +63,11 @@ class Response:
 
 def make_client(config: HttpConfig) -> httpx.Client:
     """An httpx client with the project's User-Agent, timeouts and redirects followed."""
-    return httpx.Client(timeout=httpx.Timeout(config.timeout_s), follow_redirects=True,
-                        headers={"User-Agent": config.user_agent})
+    return httpx.Client(
+        timeout=httpx.Timeout(config.timeout_s),
+        follow_redirects=True,
+        headers={"User-Agent": config.user_agent},
+    )
 
 
 class _Retry(Exception):
@@ -78,8 +81,14 @@ class _Retry(Exception):
 class Fetcher:
     """GET with the project's retry, cache-validation and size rules."""
 
-    def __init__(self, client: httpx.Client, config: HttpConfig, *, sleep: Callable[[float], None] = time.sleep,
-                 jitter: Callable[[], float] | None = None):
+    def __init__(
+        self,
+        client: httpx.Client,
+        config: HttpConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] | None = None,
+    ):
         self.client = client
         self.config = config
         self.sleep = sleep
@@ -115,8 +124,13 @@ class Fetcher:
                 if response.status_code >= 400 or response.status_code < 200:
                     raise FetchError(url, f"HTTP {response.status_code}")
                 body = self._read_capped(url, response)
-                return Response(str(response.url), response.status_code, body, *self._validators(response),
-                                headers=dict(response.headers))
+                return Response(
+                    str(response.url),
+                    response.status_code,
+                    body,
+                    *self._validators(response),
+                    headers=dict(response.headers),
+                )
         except httpx.TimeoutException as exc:
             raise _Retry(f"timed out ({type(exc).__name__})") from None
         except (httpx.TransportError, httpx.DecodingError) as exc:
@@ -146,8 +160,11 @@ class Fetcher:
             return None
         wait = retry_after_seconds(response.headers.get("Retry-After", ""), response.headers.get("Date", ""))
         if wait is not None and wait > self.config.max_retry_after_s:
-            raise FetchError(str(response.url), f"HTTP {response.status_code}: Retry-After {wait:.0f} s exceeds "
-                                                f"the {self.config.max_retry_after_s:.0f} s the run will wait")
+            raise FetchError(
+                str(response.url),
+                f"HTTP {response.status_code}: Retry-After {wait:.0f} s exceeds "
+                f"the {self.config.max_retry_after_s:.0f} s the run will wait",
+            )
         return wait
 
 

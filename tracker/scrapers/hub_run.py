@@ -24,8 +24,9 @@ _ORG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 Listing = tuple[list[cache.Cached], list[HubModel | RowProblem]]
 
 
-def run_hub(ctx: RunContext, state: MergeState,
-            catalogue: list[HubModel]) -> tuple[MergeState, list[HubModel], SourceReport, list[Event]]:
+def run_hub(
+    ctx: RunContext, state: MergeState, catalogue: list[HubModel]
+) -> tuple[MergeState, list[HubModel], SourceReport, list[Event]]:
     """List the watched organisations and merge the listing into the catalogue."""
     report = SourceReport("hf_hub", "offline" if ctx.offline else "ok", url=ctx.config.hub.api)
     known = {r.repo_id for r in catalogue}
@@ -45,8 +46,13 @@ def run_hub(ctx: RunContext, state: MergeState,
     return _merge_listings(ctx, state, catalogue, listings, report)
 
 
-def _merge_listings(ctx: RunContext, state: MergeState, catalogue: list[HubModel], listings: dict[str, Listing],
-                    report: SourceReport) -> tuple[MergeState, list[HubModel], SourceReport, list[Event]]:
+def _merge_listings(
+    ctx: RunContext,
+    state: MergeState,
+    catalogue: list[HubModel],
+    listings: dict[str, Listing],
+    report: SourceReport,
+) -> tuple[MergeState, list[HubModel], SourceReport, list[Event]]:
     trial, outcome = state.copy(), BatchOutcome()
     listed: list[HubModel] = []
     for _pages, rows in listings.values():

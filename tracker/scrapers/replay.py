@@ -40,32 +40,79 @@ def _epoch_tables(folder: str, origin: str) -> Callable[[Path, str], Records]:
         base = fixtures / "epoch" / folder
         records: Records = []
         for member, benchmark in epoch.RUN_TABLES.items():
-            records += epoch.parse_run_table((base / member).read_bytes(), benchmark=benchmark, member=member,
-                                             retrieved_at=at, note=f"archived copy {origin}")
+            records += epoch.parse_run_table(
+                (base / member).read_bytes(),
+                benchmark=benchmark,
+                member=member,
+                retrieved_at=at,
+                note=f"archived copy {origin}",
+            )
         if (base / hle.MEMBER).exists():
             records += hle.parse((base / hle.MEMBER).read_bytes(), retrieved_at=at)
         return records
+
     return read
 
 
 SNAPSHOTS = (
-    Snapshot("2025-11-01", "epoch", "pranmod01/apart-sprint@24efa3f", _epoch_tables("2025-11-01", "pranmod01/apart-sprint@24efa3f")),
-    Snapshot("2025-11-19", "swebench", "SWE-bench/swe-bench.github.io@d2af9d9",
-             lambda f, at: swebench.parse((f / "swe-bench/2025-11-19/leaderboards.json").read_bytes(), retrieved_at=at)),
-    Snapshot("2025-12-02", "swebench", "SWE-bench/swe-bench.github.io@1aa4db5",
-             lambda f, at: swebench.parse((f / "swe-bench/2025-12-02/leaderboards.json").read_bytes(), retrieved_at=at)),
-    Snapshot("2026-01-20", "epoch", "Pietro-Panizza/Data-Visualization-Final-Project@07f2f47",
-             _epoch_tables("2026-01-20", "Pietro-Panizza/Data-Visualization-Final-Project@07f2f47")),
-    Snapshot("2026-03-12", "epoch", "louis0487/LLM-Benchmark-Lifecycle@ae0d22b",
-             _epoch_tables("2026-03-12", "louis0487/LLM-Benchmark-Lifecycle@ae0d22b")),
-    Snapshot("2026-04-11", "epoch", "Jason-Wang313/stereology@3a79618",
-             lambda f, at: epoch.parse((f / "epoch/2026-04-11/benchmark_data.zip").read_bytes(), retrieved_at=at)),
+    Snapshot(
+        "2025-11-01",
+        "epoch",
+        "pranmod01/apart-sprint@24efa3f",
+        _epoch_tables("2025-11-01", "pranmod01/apart-sprint@24efa3f"),
+    ),
+    Snapshot(
+        "2025-11-19",
+        "swebench",
+        "SWE-bench/swe-bench.github.io@d2af9d9",
+        lambda f, at: swebench.parse(
+            (f / "swe-bench/2025-11-19/leaderboards.json").read_bytes(), retrieved_at=at
+        ),
+    ),
+    Snapshot(
+        "2025-12-02",
+        "swebench",
+        "SWE-bench/swe-bench.github.io@1aa4db5",
+        lambda f, at: swebench.parse(
+            (f / "swe-bench/2025-12-02/leaderboards.json").read_bytes(), retrieved_at=at
+        ),
+    ),
+    Snapshot(
+        "2026-01-20",
+        "epoch",
+        "Pietro-Panizza/Data-Visualization-Final-Project@07f2f47",
+        _epoch_tables("2026-01-20", "Pietro-Panizza/Data-Visualization-Final-Project@07f2f47"),
+    ),
+    Snapshot(
+        "2026-03-12",
+        "epoch",
+        "louis0487/LLM-Benchmark-Lifecycle@ae0d22b",
+        _epoch_tables("2026-03-12", "louis0487/LLM-Benchmark-Lifecycle@ae0d22b"),
+    ),
+    Snapshot(
+        "2026-04-11",
+        "epoch",
+        "Jason-Wang313/stereology@3a79618",
+        lambda f, at: epoch.parse((f / "epoch/2026-04-11/benchmark_data.zip").read_bytes(), retrieved_at=at),
+    ),
 )
 CACHE_SEEDS = (
-    ("epoch", "epoch/2026-04-11/benchmark_data.zip", "benchmark_data.zip", "2026-04-11", epoch.URL,
-     "byte-exact copy of the Epoch download archived at Jason-Wang313/stereology@3a79618d (data/benchmark_data.zip)"),
-    ("swebench", "swe-bench/2025-12-02/leaderboards.json", "leaderboards.json", "2025-12-02", swebench.URL,
-     "byte-exact data/leaderboards.json of SWE-bench/swe-bench.github.io@1aa4db5a"),
+    (
+        "epoch",
+        "epoch/2026-04-11/benchmark_data.zip",
+        "benchmark_data.zip",
+        "2026-04-11",
+        epoch.URL,
+        "byte-exact copy of the Epoch download archived at Jason-Wang313/stereology@3a79618d (data/benchmark_data.zip)",
+    ),
+    (
+        "swebench",
+        "swe-bench/2025-12-02/leaderboards.json",
+        "leaderboards.json",
+        "2025-12-02",
+        swebench.URL,
+        "byte-exact data/leaderboards.json of SWE-bench/swe-bench.github.io@1aa4db5a",
+    ),
 )
 
 
@@ -80,9 +127,11 @@ def replay(paths: Paths, fixtures: Path, snapshots: tuple[Snapshot, ...] = SNAPS
         outcome = merge_batch(state, snapshot.read(fixtures, at), now=now, policy=policy)
         save_state(paths, state)
         append_events(paths.ledger, outcome.events + frontier_events(state, at))
-        lines.append(f"{snapshot.day} {snapshot.source}: {outcome.records} records, "
-                     f"+{len(outcome.new_observations)} scores, +{len(outcome.new_models)} models, "
-                     f"{len(outcome.quarantined)} quarantined")
+        lines.append(
+            f"{snapshot.day} {snapshot.source}: {outcome.records} records, "
+            f"+{len(outcome.new_observations)} scores, +{len(outcome.new_models)} models, "
+            f"{len(outcome.quarantined)} quarantined"
+        )
     return lines
 
 
@@ -92,12 +141,18 @@ def seed_vendor(paths: Paths, fixtures: Path) -> str:
     write_if_changed(paths.vendor_scores, vendor_csv(rows))
     now = day_start(SEED_ADDED_AT[:10])
     state = load_state(paths)
-    outcome = merge_batch(state, vendor.parse(paths.vendor_scores.read_bytes(), retrieved_at=SEED_ADDED_AT),
-                          now=now, policy=load_config(paths.root).merge)
+    outcome = merge_batch(
+        state,
+        vendor.parse(paths.vendor_scores.read_bytes(), retrieved_at=SEED_ADDED_AT),
+        now=now,
+        policy=load_config(paths.root).merge,
+    )
     save_state(paths, state)
     append_events(paths.ledger, outcome.events + frontier_events(state, SEED_ADDED_AT))
-    return (f"vendor: {outcome.records} rows, +{len(outcome.new_observations)} scores, "
-            f"+{len(outcome.new_models)} models, {len(outcome.quarantined)} quarantined")
+    return (
+        f"vendor: {outcome.records} rows, +{len(outcome.new_observations)} scores, "
+        f"+{len(outcome.new_models)} models, {len(outcome.quarantined)} quarantined"
+    )
 
 
 def seed_cache(paths: Paths, fixtures: Path) -> list[str]:
@@ -107,10 +162,20 @@ def seed_cache(paths: Paths, fixtures: Path) -> list[str]:
         meta = cache.CacheMeta(url=url, retrieved_at=f"{day}T00:00:00Z", origin=origin)
         cache.write(paths.cache / source, name, (fixtures / relative).read_bytes(), meta)
         lines.append(f"cache {source}: {relative}")
-    health = {source: {"url": url, "last_attempt": "", "last_success": "", "status": "offline",
-                       "error": f"not fetched online yet; cache holds a recorded response of {day}",
-                       "records": 0, "new": 0, "etag": "", "last_modified": ""}
-              for source, _relative, _name, day, url, _origin in CACHE_SEEDS}
+    health = {
+        source: {
+            "url": url,
+            "last_attempt": "",
+            "last_success": "",
+            "status": "offline",
+            "error": f"not fetched online yet; cache holds a recorded response of {day}",
+            "records": 0,
+            "new": 0,
+            "etag": "",
+            "last_modified": "",
+        }
+        for source, _relative, _name, day, url, _origin in CACHE_SEEDS
+    }
     atomic_write_text(paths.data / "sources.json", json.dumps(health, indent=2, sort_keys=True) + "\n")
     write_catalogue(paths.data / "hf_models.csv", read_catalogue(paths.data / "hf_models.csv"))
     return lines

@@ -31,10 +31,17 @@ class SourceReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "source": self.source, "status": self.status, "url": self.url, "retrieved_at": self.retrieved_at,
-            "records": self.records, "new_observations": self.new_observations, "new_models": self.new_models,
-            "quarantined": self.quarantined, "unattributed": self.unattributed,
-            "new_open_weights": self.new_open_weights, "error": self.error,
+            "source": self.source,
+            "status": self.status,
+            "url": self.url,
+            "retrieved_at": self.retrieved_at,
+            "records": self.records,
+            "new_observations": self.new_observations,
+            "new_models": self.new_models,
+            "quarantined": self.quarantined,
+            "unattributed": self.unattributed,
+            "new_open_weights": self.new_open_weights,
+            "error": self.error,
         }
 
     def absorb(self, outcome: BatchOutcome) -> None:
@@ -60,14 +67,18 @@ class ScrapeReport:
         return [name for name, report in self.sources.items() if report.status == "failed"]
 
     def summary(self) -> str:
-        parts = [f"{name} {r.status} (+{r.new_observations} scores, +{len(r.new_models)} models"
-                 f"{', ' + str(r.quarantined) + ' quarantined' if r.quarantined else ''})"
-                 for name, r in self.sources.items()]
+        parts = [
+            f"{name} {r.status} (+{r.new_observations} scores, +{len(r.new_models)} models"
+            f"{', ' + str(r.quarantined) + ' quarantined' if r.quarantined else ''})"
+            for name, r in self.sources.items()
+        ]
         return "; ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "now": self.now, "offline": self.offline, "summary": self.summary(),
+            "now": self.now,
+            "offline": self.offline,
+            "summary": self.summary(),
             "sources": {name: r.to_json() for name, r in self.sources.items()},
             "new_models": sorted({m for r in self.sources.values() for m in r.new_models}),
             "new_frontier_releases": self.new_frontier_releases,

@@ -41,8 +41,10 @@ from tracker.store import (
 )
 
 FETCHED = {"epoch": ("benchmark_data.zip", epoch.parse), "swebench": ("leaderboards.json", swebench.parse)}
-NOT_A_FEED = {"hle": "HLE has no machine-readable first-party feed: its scores come via 'epoch' "
-                     "(hle_external.csv) and 'vendor' (tracker add-score)"}
+NOT_A_FEED = {
+    "hle": "HLE has no machine-readable first-party feed: its scores come via 'epoch' "
+    "(hle_external.csv) and 'vendor' (tracker add-score)"
+}
 SCORE_PRECEDENCE = ("epoch", "swebench", "vendor")
 
 
@@ -61,13 +63,24 @@ def select_sources(names: list[str] | None) -> list[str]:
 def load_state(paths: Paths) -> MergeState:
     """The identity table, observations and quarantine of data/, ready to merge into."""
     frontier = FrontierPolicy.from_panel(load_frozen_panel(paths.frozen_panel))
-    return MergeState(Identity(read_models(paths.models)), read_observations(paths.scores),
-                      read_quarantine(paths.quarantine), frontier)
+    return MergeState(
+        Identity(read_models(paths.models)),
+        read_observations(paths.scores),
+        read_quarantine(paths.quarantine),
+        frontier,
+    )
 
 
-def scrape(paths: Paths, sources: list[str] | None = None, *, offline: bool, now: dt.datetime,
-           client: httpx.Client | None = None, config: ScrapeConfig | None = None,
-           sleep: Any = None) -> ScrapeReport:
+def scrape(
+    paths: Paths,
+    sources: list[str] | None = None,
+    *,
+    offline: bool,
+    now: dt.datetime,
+    client: httpx.Client | None = None,
+    config: ScrapeConfig | None = None,
+    sleep: Any = None,
+) -> ScrapeReport:
     """Run the selected sources (default: all) and save what they add to data/."""
     config = config or load_config(paths.root)
     now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
@@ -97,8 +110,14 @@ def _run(ctx: RunContext, names: list[str]) -> ScrapeReport:
         else:
             state, report, new_events = _fetched_source(ctx, name, state)
         if report.status == "failed":
-            new_events.append(Event(make_event_id("source_failed", name, report.error, ctx.at), "source_failed",
-                                    ctx.at, {"source": name, "error": report.error}))
+            new_events.append(
+                Event(
+                    make_event_id("source_failed", name, report.error, ctx.at),
+                    "source_failed",
+                    ctx.at,
+                    {"source": name, "error": report.error},
+                )
+            )
         reports[name] = report
         events += new_events
     frontier = frontier_events(state, ctx.at)
@@ -108,7 +127,9 @@ def _run(ctx: RunContext, names: list[str]) -> ScrapeReport:
     return ScrapeReport(ctx.at, ctx.offline, reports, [e.payload["model_id"] for e in frontier], appended)
 
 
-def _fetched_source(ctx: RunContext, name: str, state: MergeState) -> tuple[MergeState, SourceReport, list[Event]]:
+def _fetched_source(
+    ctx: RunContext, name: str, state: MergeState
+) -> tuple[MergeState, SourceReport, list[Event]]:
     """Epoch or SWE-bench: fetch (or the cache), parse, merge; the cache follows a success."""
     file_name, parse = FETCHED[name]
     url = ctx.config.urls[name]
@@ -123,8 +144,9 @@ def _fetched_source(ctx: RunContext, name: str, state: MergeState) -> tuple[Merg
         return state, report, []
     try:
         trial = state.copy()
-        outcome = merge_batch(trial, parse(body, retrieved_at=meta.retrieved_at), now=ctx.now,
-                              policy=ctx.config.merge)
+        outcome = merge_batch(
+            trial, parse(body, retrieved_at=meta.retrieved_at), now=ctx.now, policy=ctx.config.merge
+        )
     except ParseError as exc:
         return state, _failed(report, f"changed format? {exc}"), []
     if meta.origin == "fetched" and report.status == "ok":
@@ -134,8 +156,9 @@ def _fetched_source(ctx: RunContext, name: str, state: MergeState) -> tuple[Merg
     return trial, report, outcome.events
 
 
-def _obtain(ctx: RunContext, url: str, cached: cache.Cached | None,
-            report: SourceReport) -> tuple[bytes | None, cache.CacheMeta | None]:
+def _obtain(
+    ctx: RunContext, url: str, cached: cache.Cached | None, report: SourceReport
+) -> tuple[bytes | None, cache.CacheMeta | None]:
     """The bytes to parse and their metadata: the network, a 304 from it, or the cache."""
     if ctx.fetcher is None:
         if cached is None:
@@ -152,7 +175,9 @@ def _obtain(ctx: RunContext, url: str, cached: cache.Cached | None,
         return cached.body, cached.meta
     if response.not_modified:
         raise FetchError(url, "304 Not Modified but no cached copy to reuse")
-    meta = cache.CacheMeta(url=url, retrieved_at=ctx.at, etag=response.etag, last_modified=response.last_modified)
+    meta = cache.CacheMeta(
+        url=url, retrieved_at=ctx.at, etag=response.etag, last_modified=response.last_modified
+    )
     return response.body, meta
 
 
@@ -186,7 +211,9 @@ def indicative_scores(observations: list[Observation], model_id: str) -> dict[st
         for obs in observations:
             if obs.model_id != model_id or obs.source != source or obs.variant.startswith("system:"):
                 continue
-            if obs.benchmark not in out or (out[obs.benchmark][1] == source and obs.score > out[obs.benchmark][0]):
+            if obs.benchmark not in out or (
+                out[obs.benchmark][1] == source and obs.score > out[obs.benchmark][0]
+            ):
                 out[obs.benchmark] = (obs.score, source)
     return out
 
@@ -201,9 +228,22 @@ def frontier_events(state: MergeState, at: str) -> list[Event]:
         scores = indicative_scores(state.observations, model_id)
         swe, gpqa = scores.get("swe_bench_verified"), scores.get("gpqa_diamond")
         h = round(h_field(swe[0], gpqa[0]), 4) if swe and gpqa else None
-        events.append(Event(make_event_id("new_frontier_release", model_id), "new_frontier_release", at, {
-            "model_id": model_id, "name": model.name, "lab": model.lab, "release_date": model.release_date, "h": h,
-            "swe_bench_verified": swe[0] if swe else None, "gpqa_diamond": gpqa[0] if gpqa else None}))
+        events.append(
+            Event(
+                make_event_id("new_frontier_release", model_id),
+                "new_frontier_release",
+                at,
+                {
+                    "model_id": model_id,
+                    "name": model.name,
+                    "lab": model.lab,
+                    "release_date": model.release_date,
+                    "h": h,
+                    "swe_bench_verified": swe[0] if swe else None,
+                    "gpqa_diamond": gpqa[0] if gpqa else None,
+                },
+            )
+        )
     return events
 
 
@@ -232,11 +272,15 @@ def _write_health(ctx: RunContext, reports: dict[str, SourceReport]) -> None:
         meta = _cache_meta(ctx, name)
         success = report.status in ("ok", "not_modified")
         health[name] = {
-            "url": report.url, "last_attempt": ctx.at,
+            "url": report.url,
+            "last_attempt": ctx.at,
             "last_success": ctx.at if success else previous.get("last_success", ""),
-            "status": report.status, "error": report.error, "records": report.records,
+            "status": report.status,
+            "error": report.error,
+            "records": report.records,
             "new": report.new_observations + len(report.new_open_weights),
-            "etag": meta.etag if meta else "", "last_modified": meta.last_modified if meta else "",
+            "etag": meta.etag if meta else "",
+            "last_modified": meta.last_modified if meta else "",
         }
     write_if_changed(path, json.dumps(health, indent=2, sort_keys=True) + "\n")
 

@@ -19,8 +19,10 @@ from pathlib import Path
 from tracker.scrapers import vendor
 
 BENCHMARK_IDS = {
-    "SWE-bench Verified": "swe_bench_verified", "GPQA Diamond": "gpqa_diamond",
-    "Humanity's Last Exam": "hle", "IFEval": "ifeval",
+    "SWE-bench Verified": "swe_bench_verified",
+    "GPQA Diamond": "gpqa_diamond",
+    "Humanity's Last Exam": "hle",
+    "IFEval": "ifeval",
 }
 # Settings the transcribed pages state (fixtures PROVENANCE.md, section 5).
 KNOWN_SETTINGS = {
@@ -38,14 +40,24 @@ def transcribed_vendor_rows(data: bytes, *, added_at: str = SEED_ADDED_AT) -> li
     for row in csv.DictReader(io.StringIO(data.decode("utf-8"))):
         benchmark = BENCHMARK_IDS.get(row["benchmark"], row["benchmark"])
         variant, setting = KNOWN_SETTINGS.get((row["model"], benchmark), ("", ""))
-        note = (f"transcribed by hand from a stored copy of '{row['retrieved_from']}'; "
-                "vendor number repeated by a secondary site; low trust")
-        rows.append({
-            "model": row["model"], "lab": row["lab"], "release_date": row["release_date"],
-            "benchmark": benchmark, "score": row["score"], "source_url": row["source_url"],
-            "reported_date": "", "variant": variant,
-            "note": note + (f"; setting stated: {setting}" if setting else ""), "added_at": added_at,
-        })
+        note = (
+            f"transcribed by hand from a stored copy of '{row['retrieved_from']}'; "
+            "vendor number repeated by a secondary site; low trust"
+        )
+        rows.append(
+            {
+                "model": row["model"],
+                "lab": row["lab"],
+                "release_date": row["release_date"],
+                "benchmark": benchmark,
+                "score": row["score"],
+                "source_url": row["source_url"],
+                "reported_date": "",
+                "variant": variant,
+                "note": note + (f"; setting stated: {setting}" if setting else ""),
+                "added_at": added_at,
+            }
+        )
     return rows
 
 

@@ -34,8 +34,11 @@ def parse(data: bytes, *, retrieved_at: str, source_url: str = SITE_URL) -> list
     """SWE-bench Verified records of one leaderboards.json (model board and single-model systems)."""
     boards = _boards(data)
     if MODEL_BOARD not in boards and SYSTEM_BOARD not in boards:
-        raise ParseError(SOURCE, f"no {MODEL_BOARD!r} or {SYSTEM_BOARD!r} board; boards are {sorted(boards)}",
-                         field="leaderboards")
+        raise ParseError(
+            SOURCE,
+            f"no {MODEL_BOARD!r} or {SYSTEM_BOARD!r} board; boards are {sorted(boards)}",
+            field="leaderboards",
+        )
     records: list[RawScore | RowProblem] = []
     for board in (MODEL_BOARD, SYSTEM_BOARD):
         for index, entry in enumerate(boards.get(board, [])):
@@ -53,24 +56,35 @@ def _boards(data: bytes) -> dict[str, list[Any]]:
         raise ParseError(SOURCE, f"not JSON: {str(exc)[:80]}") from None
     boards = document.get("leaderboards") if isinstance(document, dict) else None
     if not isinstance(boards, list):
-        raise ParseError(SOURCE, "top level is not {'leaderboards': [...]} (format changed?)", field="leaderboards")
+        raise ParseError(
+            SOURCE, "top level is not {'leaderboards': [...]} (format changed?)", field="leaderboards"
+        )
     out: dict[str, list[Any]] = {}
     for index, board in enumerate(boards):
-        if not (isinstance(board, dict) and isinstance(board.get("name"), str)
-                and isinstance(board.get("results"), list)):
-            raise ParseError(SOURCE, "board without name/results", row=f"leaderboards[{index}]", field="results")
+        if not (
+            isinstance(board, dict)
+            and isinstance(board.get("name"), str)
+            and isinstance(board.get("results"), list)
+        ):
+            raise ParseError(
+                SOURCE, "board without name/results", row=f"leaderboards[{index}]", field="results"
+            )
         out[board["name"]] = board["results"]
     return out
 
 
 def _tag_values(tags: list[Any], prefix: str) -> list[str]:
-    return [t[len(prefix):].strip() for t in tags if isinstance(t, str) and t.startswith(prefix)]
+    return [t[len(prefix) :].strip() for t in tags if isinstance(t, str) and t.startswith(prefix)]
 
 
-def _record(board: str, index: int, entry: Any, retrieved_at: str, source_url: str) -> RawScore | RowProblem | None:
+def _record(
+    board: str, index: int, entry: Any, retrieved_at: str, source_url: str
+) -> RawScore | RowProblem | None:
     """A record for a model-level or single-model entry, None for multi/no-model systems."""
     if not isinstance(entry, dict):
-        return RowProblem(SOURCE, f"{board}[{index}]", "entry", "not an object", raw={"entry": str(entry)[:200]})
+        return RowProblem(
+            SOURCE, f"{board}[{index}]", "entry", "not an object", raw={"entry": str(entry)[:200]}
+        )
     folder = str(entry.get("folder") or "").strip()
     where = f"{board}[{index}] {folder}".strip()
     raw = {k: str(entry.get(k))[:200] for k in ("folder", "name", "resolved", "date", "tags")}
@@ -96,8 +110,17 @@ def _record(board: str, index: int, entry: Any, retrieved_at: str, source_url: s
     setting = MODEL_SETTING if board == MODEL_BOARD else f"system:{folder}"
     orgs = _tag_values(tags, "Org:")
     return RawScore(
-        source=SOURCE, benchmark="swe_bench_verified", raw_model=models[0], score=score,
-        source_url=source_url, retrieved_at=retrieved_at, reported_date=reported, setting=setting,
-        lab=orgs[0] if orgs else "", run_started=f"{reported}T00:00:00.000Z" if reported else "",
-        row=where, note=f"{board} board, folder {folder}", display_name=str(entry.get("name") or ""),
+        source=SOURCE,
+        benchmark="swe_bench_verified",
+        raw_model=models[0],
+        score=score,
+        source_url=source_url,
+        retrieved_at=retrieved_at,
+        reported_date=reported,
+        setting=setting,
+        lab=orgs[0] if orgs else "",
+        run_started=f"{reported}T00:00:00.000Z" if reported else "",
+        row=where,
+        note=f"{board} board, folder {folder}",
+        display_name=str(entry.get("name") or ""),
     )

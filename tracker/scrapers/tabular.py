@@ -39,8 +39,9 @@ def read_rows(data: bytes, source: str, required: list[str]) -> list[tuple[int, 
         header = reader.fieldnames or []
         missing = [name for name in required if name not in header]
         if missing:
-            raise ParseError(source, f"column missing (format changed?); header is {header[:8]}",
-                             row="1", field=missing[0])
+            raise ParseError(
+                source, f"column missing (format changed?); header is {header[:8]}", row="1", field=missing[0]
+            )
         rows = []
         for row in reader:
             if None in row:

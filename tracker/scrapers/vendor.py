@@ -19,8 +19,18 @@ from tracker.scrapers.records import RawScore, RowProblem
 from tracker.scrapers.tabular import read_rows
 
 SOURCE = "vendor"
-FIELDS = ["model", "lab", "release_date", "benchmark", "score", "source_url", "reported_date",
-          "variant", "note", "added_at"]
+FIELDS = [
+    "model",
+    "lab",
+    "release_date",
+    "benchmark",
+    "score",
+    "source_url",
+    "reported_date",
+    "variant",
+    "note",
+    "added_at",
+]
 REQUIRED = ["model", "benchmark", "score", "source_url"]
 
 
@@ -55,8 +65,17 @@ def _record(line: int, row: dict[str, str], retrieved_at: str) -> RawScore | Row
     except ValueError as exc:
         return RowProblem(SOURCE, where, field, str(exc), raw=row)
     return RawScore(
-        source=SOURCE, benchmark=row["benchmark"].strip(), raw_model=row["model"].strip(), score=score,
-        source_url=row["source_url"].strip(), retrieved_at=to_seconds(added), reported_date=reported,
-        setting=row.get("variant", "").strip(), lab=row.get("lab", "").strip(), release_date=release,
-        row=where, note=row.get("note", "").strip(), display_name=row["model"].strip(),
+        source=SOURCE,
+        benchmark=row["benchmark"].strip(),
+        raw_model=row["model"].strip(),
+        score=score,
+        source_url=row["source_url"].strip(),
+        retrieved_at=to_seconds(added),
+        reported_date=reported,
+        setting=row.get("variant", "").strip(),
+        lab=row.get("lab", "").strip(),
+        release_date=release,
+        row=where,
+        note=row.get("note", "").strip(),
+        display_name=row["model"].strip(),
     )

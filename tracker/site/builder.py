@@ -42,9 +42,16 @@ from tracker.site.feeds import (
 from tracker.site.figures import coupling_figures, prediction_figure
 from tracker.verdicts.predictions import Verdict
 
-NAV = (("index.html", "Status"), ("coupling.html", "Coupling"), ("phase.html", "Phase calculator"),
-       ("models.html", "Models"), ("steering.html", "Steering"), ("sources.html", "Sources"),
-       ("events.html", "Events"), ("about.html", "About"))
+NAV = (
+    ("index.html", "Status"),
+    ("coupling.html", "Coupling"),
+    ("phase.html", "Phase calculator"),
+    ("models.html", "Models"),
+    ("steering.html", "Steering"),
+    ("sources.html", "Sources"),
+    ("events.html", "Events"),
+    ("about.html", "About"),
+)
 
 
 @dataclass(frozen=True)
@@ -95,12 +102,24 @@ def match_word(value: Any) -> str | None:
 def environment(templates: Path) -> jinja2.Environment:
     """The jinja environment: autoescape on for every template, undefined names are errors."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates), autoescape=True, undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    env.filters.update(num=fmt_number, value=fmt_value, safe_url=safe_url, status_words=status_words,
-                       status_key=status_key, bench=lambda b: BENCHMARK_LABELS.get(b, b),
-                       describe=describe, match=match_word, lab_colour=plots.lab_colour)
+    env.filters.update(
+        num=fmt_number,
+        value=fmt_value,
+        safe_url=safe_url,
+        status_words=status_words,
+        status_key=status_key,
+        bench=lambda b: BENCHMARK_LABELS.get(b, b),
+        describe=describe,
+        match=match_word,
+        lab_colour=plots.lab_colour,
+    )
     return env
 
 
@@ -114,13 +133,26 @@ def page_contexts(data: SiteData) -> Iterator[tuple[str, str, dict]]:
     for verdict in data.verdicts:
         pid = verdict["id"]
         rows = verdict.get("evidence", {}).get("rows") or []
-        yield f"predictions/{pid}.html", "prediction.html.j2", {
-            "title": f"{pid}: {verdict.get('title', '')}", "v": verdict,
-            "cols": [b for b in BENCHMARKS if any(b in row for row in rows)],
-            "history": data.history.get(pid, []), "ledger": _prediction_events(data, pid)}
-    for name, title in (("coupling", "Coupling"), ("phase", "Phase calculator"), ("models", "Models"),
-                        ("steering", "Steering results"), ("sources", "Sources"), ("events", "Events"),
-                        ("about", "About")):
+        yield (
+            f"predictions/{pid}.html",
+            "prediction.html.j2",
+            {
+                "title": f"{pid}: {verdict.get('title', '')}",
+                "v": verdict,
+                "cols": [b for b in BENCHMARKS if any(b in row for row in rows)],
+                "history": data.history.get(pid, []),
+                "ledger": _prediction_events(data, pid),
+            },
+        )
+    for name, title in (
+        ("coupling", "Coupling"),
+        ("phase", "Phase calculator"),
+        ("models", "Models"),
+        ("steering", "Steering results"),
+        ("sources", "Sources"),
+        ("events", "Events"),
+        ("about", "About"),
+    ):
         yield f"{name}.html", f"{name}.html.j2", {"title": title}
 
 
@@ -134,9 +166,19 @@ def source_rows(data: SiteData) -> list[dict]:
             age = (data.as_of - parse_instant(success, "last_success").date()).days if success else None
         except ValueError:
             age = None
-        rows.append({"name": name, "url": entry.get("url"), "status": entry.get("status") or "unknown",
-                     "last_success": success, "last_attempt": entry.get("last_attempt") or "", "age_days": age,
-                     "records": entry.get("records"), "new": entry.get("new"), "error": entry.get("error") or ""})
+        rows.append(
+            {
+                "name": name,
+                "url": entry.get("url"),
+                "status": entry.get("status") or "unknown",
+                "last_success": success,
+                "last_attempt": entry.get("last_attempt") or "",
+                "age_days": age,
+                "records": entry.get("records"),
+                "new": entry.get("new"),
+                "error": entry.get("error") or "",
+            }
+        )
     return rows
 
 
@@ -159,11 +201,19 @@ def models_newest_first(panel: list[dict]) -> list[dict]:
 
 def common_context(data: SiteData, base_url: str) -> dict:
     """Names every template may use."""
-    return {"data": data, "as_of": data.as_of.isoformat(), "built_at": data.built_at, "nav": NAV,
-            "benchmarks": BENCHMARKS, "base_url": base_url, "sources": source_rows(data),
-            "decisions": shared_decisions(data), "models": models_newest_first(data.panel),
-            "target": functools.partial(event_target, known_models=known_models(data)),
-            "last_update": max((r.get(f"{b}_known") or "" for r in data.panel for b in BENCHMARKS), default="")}
+    return {
+        "data": data,
+        "as_of": data.as_of.isoformat(),
+        "built_at": data.built_at,
+        "nav": NAV,
+        "benchmarks": BENCHMARKS,
+        "base_url": base_url,
+        "sources": source_rows(data),
+        "decisions": shared_decisions(data),
+        "models": models_newest_first(data.panel),
+        "target": functools.partial(event_target, known_models=known_models(data)),
+        "last_update": max((r.get(f"{b}_known") or "" for r in data.panel for b in BENCHMARKS), default=""),
+    }
 
 
 def known_models(data: SiteData) -> frozenset[str]:
@@ -171,8 +221,9 @@ def known_models(data: SiteData) -> frozenset[str]:
     return frozenset(str(r.get("model_id")) for r in data.panel)
 
 
-def render_pages(env: jinja2.Environment, data: SiteData, figures: dict[str, plots.Figure],
-                 base_url: str) -> list[Output]:
+def render_pages(
+    env: jinja2.Environment, data: SiteData, figures: dict[str, plots.Figure], base_url: str
+) -> list[Output]:
     """Every HTML page; `root` is the relative way back to the site root from each page."""
     common = common_context(data, base_url)
     outputs = []
@@ -187,11 +238,18 @@ def feed_outputs(env: jinja2.Environment, data: SiteData, base_url: str) -> list
     """feed.atom, the JSON API and one badge per prediction."""
     entries = feed_entries(data.events, base_url, known_models(data))
     atom = env.get_template("feed.atom.j2").render(
-        entries=entries, updated=entries[0]["updated"] if entries else data.built_at, base_url=base_url,
-        feed_id=entry_uuid("cape-tracker:feed", base_url or "cape-tracker"))
-    outputs = [Output("feed.atom", atom),
-               Output("api/status.json", dump_json(status_api(data.verdicts, data.as_of.isoformat(), data.built_at))),
-               Output("api/models.json", dump_json(models_api(data.panel, BENCHMARKS, data.as_of.isoformat())))]
+        entries=entries,
+        updated=entries[0]["updated"] if entries else data.built_at,
+        base_url=base_url,
+        feed_id=entry_uuid("cape-tracker:feed", base_url or "cape-tracker"),
+    )
+    outputs = [
+        Output("feed.atom", atom),
+        Output(
+            "api/status.json", dump_json(status_api(data.verdicts, data.as_of.isoformat(), data.built_at))
+        ),
+        Output("api/models.json", dump_json(models_api(data.panel, BENCHMARKS, data.as_of.isoformat()))),
+    ]
     outputs += [Output(f"badges/{v['id']}.json", dump_json(badge(v))) for v in data.verdicts]
     return outputs
 
@@ -256,12 +314,21 @@ def build_from_data(data: SiteData, templates: Path, out_dir: Path, base_url: st
     """Render `data` with the templates in `templates` (site/) and publish into `out_dir`."""
     written = publish(render_site(data, templates, base_url), templates / "static", out_dir)
     pages = tuple(p for p in written if p.endswith(".html"))
-    return BuildReport(out_dir=out_dir.resolve(), index=out_dir.resolve() / "index.html", pages=pages,
-                       files=tuple(written))
+    return BuildReport(
+        out_dir=out_dir.resolve(), index=out_dir.resolve() / "index.html", pages=pages, files=tuple(written)
+    )
 
 
-def build_site(paths: Paths, as_of, out_dir: Path, base_url: str = "", *, source: PanelSource | None = None,
-               verdicts: list[Verdict] | None = None, current: dict | None = None) -> BuildReport:
+def build_site(
+    paths: Paths,
+    as_of,
+    out_dir: Path,
+    base_url: str = "",
+    *,
+    source: PanelSource | None = None,
+    verdicts: list[Verdict] | None = None,
+    current: dict | None = None,
+) -> BuildReport:
     """Build the whole site from data/ as of `as_of` into `out_dir` (see the module docstring).
 
     A run passes the panels `source`, verdicts and current statistics it has just computed

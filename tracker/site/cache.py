@@ -29,8 +29,11 @@ LIBRARIES = ("jinja2", "matplotlib", "numpy", "pandas", "scipy")
 def _files(folder: Path) -> list[Path]:
     if not folder.exists():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name not in RUNTIME_FILES
-                  and not p.name.endswith((".tmp", ".pyc")))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.name not in RUNTIME_FILES and not p.name.endswith((".tmp", ".pyc"))
+    )
 
 
 def _version(name: str) -> str:
@@ -48,9 +51,15 @@ def inputs_digest(paths: Paths, as_of: dt.date) -> str:
     code = Path(__file__).resolve().parent
     for name in CONFIG_FILES:
         config = paths.root / name
-        digest.update(f"{name}\n".encode() + (hashlib.sha256(config.read_bytes()).digest() if config.exists() else b""))
-    for label, folder in (("data", paths.data), ("predictions", paths.predictions),
-                          ("site", paths.site_templates), ("code", code)):
+        digest.update(
+            f"{name}\n".encode() + (hashlib.sha256(config.read_bytes()).digest() if config.exists() else b"")
+        )
+    for label, folder in (
+        ("data", paths.data),
+        ("predictions", paths.predictions),
+        ("site", paths.site_templates),
+        ("code", code),
+    ):
         for path in _files(folder):
             digest.update(f"{label}/{path.relative_to(folder).as_posix()}\n".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -58,8 +67,11 @@ def inputs_digest(paths: Paths, as_of: dt.date) -> str:
 
 
 def file_hashes(out_dir: Path) -> dict[str, str]:
-    return {p.relative_to(out_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in _files(out_dir) if p.name != STAMP}
+    return {
+        p.relative_to(out_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in _files(out_dir)
+        if p.name != STAMP
+    }
 
 
 def is_current(out_dir: Path, digest: str) -> bool:

@@ -90,7 +90,9 @@ def history_point(spec: Any, frame: Any, day: dt.date, snapshot: dt.date) -> dic
     status, provisional = predictions.status_from(assessment, day >= spec.deadline_day())
     evidence = {k: v for k, v in assessment.evidence.items() if k != "rows"}
     evidence["summary"] = assessment.summary
-    evidence["rows"] = [{"model": r.get("model"), "h": r.get("h")} for r in assessment.evidence.get("rows", [])]
+    evidence["rows"] = [
+        {"model": r.get("model"), "h": r.get("h")} for r in assessment.evidence.get("rows", [])
+    ]
     return plain({"day": day.isoformat(), "status": status, "provisional": provisional, "evidence": evidence})
 
 
@@ -105,7 +107,9 @@ def verdict_history(paths: Paths, as_of: dt.date, source: PanelSource | None = N
     for day in history_days(HISTORY_START, as_of):
         for spec in specs:
             snapshot = predictions.snapshot_day(spec, day)
-            out[spec.id].append(history_point(spec, panels.evidence(snapshot, DEFAULT_PRECEDENCE), day, snapshot))
+            out[spec.id].append(
+                history_point(spec, panels.evidence(snapshot, DEFAULT_PRECEDENCE), day, snapshot)
+            )
     return out
 
 
@@ -142,11 +146,18 @@ def phase_constants(paths: Paths) -> dict:
     """
     fit = coupling.fit_frame(frozen_frame(paths))
     return {
-        "slope": FROZEN_SLOPE, "intercept": FROZEN_INTERCEPT,
-        "pi_halfwidth": fit.pi_halfwidth_papers(), "n": fit.n, "x_mean": fit.x_mean, "sxx": fit.sxx,
-        "s_ols": fit.s_ols, "t975": float(stats.t.ppf(0.975, fit.n - 2)),
-        "iso_gpqa_swe": ISO_GPQA_SWE, "iso_ifeval_gpqa": ISO_IFEVAL_GPQA,
-        "gpqa_tolerance": 0.0, "ifeval_tolerance": AT_TOLERANCE_PP,
+        "slope": FROZEN_SLOPE,
+        "intercept": FROZEN_INTERCEPT,
+        "pi_halfwidth": fit.pi_halfwidth_papers(),
+        "n": fit.n,
+        "x_mean": fit.x_mean,
+        "sxx": fit.sxx,
+        "s_ols": fit.s_ols,
+        "t975": float(stats.t.ppf(0.975, fit.n - 2)),
+        "iso_gpqa_swe": ISO_GPQA_SWE,
+        "iso_ifeval_gpqa": ISO_IFEVAL_GPQA,
+        "gpqa_tolerance": 0.0,
+        "ifeval_tolerance": AT_TOLERANCE_PP,
     }
 
 
@@ -156,10 +167,19 @@ def phase_diagnosis(fit: coupling.Fit, swe: float, gpqa: float, ifeval: float | 
     predicted = FROZEN_SLOPE * swe + FROZEN_INTERCEPT
     h, half, half_ols = h_field(swe, gpqa), fit.pi_halfwidth_papers(), fit.pi_halfwidth_ols(swe)
     result = {
-        "predicted": predicted, "h": h, "pi_low": predicted - half, "pi_high": predicted + half,
-        "inside_pi": abs(h) <= half, "pi_ols_half": half_ols, "pi_ols_low": predicted - half_ols,
-        "pi_ols_high": predicted + half_ols, "inside_pi_ols": abs(h) <= half_ols,
-        "gpqa_c": gpqa_c(swe), "gpqa_side": side(gpqa, gpqa_c(swe), 0.0), "ifeval_c": None, "ifeval_side": None,
+        "predicted": predicted,
+        "h": h,
+        "pi_low": predicted - half,
+        "pi_high": predicted + half,
+        "inside_pi": abs(h) <= half,
+        "pi_ols_half": half_ols,
+        "pi_ols_low": predicted - half_ols,
+        "pi_ols_high": predicted + half_ols,
+        "inside_pi_ols": abs(h) <= half_ols,
+        "gpqa_c": gpqa_c(swe),
+        "gpqa_side": side(gpqa, gpqa_c(swe), 0.0),
+        "ifeval_c": None,
+        "ifeval_side": None,
     }
     if ifeval is not None:
         result.update(ifeval_c=ifeval_c(gpqa), ifeval_side=side(ifeval, ifeval_c(gpqa)))
@@ -172,8 +192,13 @@ def panel_records(paths: Paths, as_of: dt.date, source: PanelSource | None = Non
     return [plain(row) for row in frame.to_dict(orient="records")]
 
 
-def collect(paths: Paths, as_of: dt.date, source: PanelSource | None = None,
-            verdicts: list[predictions.Verdict] | None = None, current: dict | None = None) -> SiteData:
+def collect(
+    paths: Paths,
+    as_of: dt.date,
+    source: PanelSource | None = None,
+    verdicts: list[predictions.Verdict] | None = None,
+    current: dict | None = None,
+) -> SiteData:
     """Read data/ and compute everything the site shows, as of `as_of`.
 
     Ledger events, quarantined records and steering results dated after `as_of` are left out,

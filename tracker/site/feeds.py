@@ -16,14 +16,27 @@ from urllib.parse import urlsplit
 
 from tracker.records import Event, format_instant, parse_instant
 
-FEED_EVENT_TYPES = ("verdict_decided", "verdict_changed", "provisional_flipped", "late_evidence", "amendment",
-                    "new_frontier_release", "steering_result")
+FEED_EVENT_TYPES = (
+    "verdict_decided",
+    "verdict_changed",
+    "provisional_flipped",
+    "late_evidence",
+    "amendment",
+    "new_frontier_release",
+    "steering_result",
+)
 PREDICTION_ID = re.compile(r"^P[1-9][0-9]?$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 STATUS_WORDS = {"passed": "Passed", "failed": "Failed", "inconclusive": "Inconclusive", "pending": "Pending"}
 PROVISIONAL_WORDS = {"on_track": "on track", "at_risk": "at risk"}
-BADGE_COLOURS = {"passed": "brightgreen", "failed": "red", "inconclusive": "lightgrey",
-                 "on_track": "blue", "at_risk": "orange", "pending": "blue"}
+BADGE_COLOURS = {
+    "passed": "brightgreen",
+    "failed": "red",
+    "inconclusive": "lightgrey",
+    "on_track": "blue",
+    "at_risk": "orange",
+    "pending": "blue",
+}
 
 
 def safe_url(url: Any) -> str:
@@ -62,15 +75,21 @@ def status_key(verdict: dict) -> str:
 
 def badge(verdict: dict) -> dict:
     """A shields.io endpoint badge for one prediction."""
-    return {"schemaVersion": 1, "label": f"{verdict['id']} {verdict.get('title', '')}".strip(),
-            "message": status_words(verdict).replace("·", "-").lower(), "color": BADGE_COLOURS[status_key(verdict)]}
+    return {
+        "schemaVersion": 1,
+        "label": f"{verdict['id']} {verdict.get('title', '')}".strip(),
+        "message": status_words(verdict).replace("·", "-").lower(),
+        "color": BADGE_COLOURS[status_key(verdict)],
+    }
 
 
 def clean_urls(value: Any) -> Any:
     """A copy with every `url`/`*_url` field passed through safe_url (for the JSON API)."""
     if isinstance(value, dict):
-        return {k: (safe_url(v) or None) if (k == "url" or k.endswith("_url")) and v else clean_urls(v)
-                for k, v in value.items()}
+        return {
+            k: (safe_url(v) or None) if (k == "url" or k.endswith("_url")) and v else clean_urls(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [clean_urls(v) for v in value]
     return value
@@ -85,12 +104,34 @@ def models_api(panel: list[dict], benchmarks: tuple[str, ...], as_of: str) -> di
     """api/models.json: one object per release with each chosen score and where it came from."""
     models = []
     for row in panel:
-        scores = {b: {"score": row.get(b), "source": row.get(f"{b}_source") or None,
-                      "url": safe_url(row.get(f"{b}_url")) or None, "known": row.get(f"{b}_known"),
-                      "variant": row.get(f"{b}_variant") or None}
-                  for b in benchmarks if row.get(b) is not None}
-        models.append({k: row.get(k) for k in ("model_id", "model", "lab", "release_date", "cohort", "core",
-                                               "open_weights", "hf_repo", "h")} | {"scores": scores})
+        scores = {
+            b: {
+                "score": row.get(b),
+                "source": row.get(f"{b}_source") or None,
+                "url": safe_url(row.get(f"{b}_url")) or None,
+                "known": row.get(f"{b}_known"),
+                "variant": row.get(f"{b}_variant") or None,
+            }
+            for b in benchmarks
+            if row.get(b) is not None
+        }
+        models.append(
+            {
+                k: row.get(k)
+                for k in (
+                    "model_id",
+                    "model",
+                    "lab",
+                    "release_date",
+                    "cohort",
+                    "core",
+                    "open_weights",
+                    "hf_repo",
+                    "h",
+                )
+            }
+            | {"scores": scores}
+        )
     return {"schema_version": 1, "as_of": as_of, "models": models}
 
 
@@ -115,22 +156,40 @@ def describe(event: Event) -> str:
 
     def g(key: str) -> str:
         value = p.get(key)
-        return "n/a" if value is None else (f"{value:+.2f}" if key == "h" and isinstance(value, (int, float)) else str(value))
+        return (
+            "n/a"
+            if value is None
+            else (f"{value:+.2f}" if key == "h" and isinstance(value, (int, float)) else str(value))
+        )
 
     texts = {
-        "new_model": lambda: f"New model {g('name')} ({g('lab')}), released {g('release_date')}, seen on {g('source')}",
+        "new_model": lambda: (
+            f"New model {g('name')} ({g('lab')}), released {g('release_date')}, seen on {g('source')}"
+        ),
         "new_score": lambda: f"{g('model_id')}: {g('benchmark')} = {g('score')} from {g('source')}",
-        "score_changed": lambda: f"{g('model_id')}: {g('benchmark')} changed {g('old')} -> {g('new')} ({g('source')})",
-        "quarantined": lambda: f"Quarantined a record from {g('source')} (row {g('row')}, field {g('field')}): {g('reason')}",
+        "score_changed": lambda: (
+            f"{g('model_id')}: {g('benchmark')} changed {g('old')} -> {g('new')} ({g('source')})"
+        ),
+        "quarantined": lambda: (
+            f"Quarantined a record from {g('source')} (row {g('row')}, field {g('field')}): {g('reason')}"
+        ),
         "verdict_decided": lambda: f"{g('prediction')} decided: {g('status')}. {g('summary')}",
-        "verdict_changed": lambda: f"{g('prediction')} status {g('old')} -> {g('new')}. {p.get('summary', '')}".strip(),
+        "verdict_changed": lambda: (
+            f"{g('prediction')} status {g('old')} -> {g('new')}. {p.get('summary', '')}".strip()
+        ),
         "provisional_flipped": lambda: f"{g('prediction')} reading {g('old')} -> {g('new')}. {g('summary')}",
-        "late_evidence": lambda: f"{g('prediction')} stays {g('status')}; later data read differently: {g('note')}",
+        "late_evidence": lambda: (
+            f"{g('prediction')} stays {g('status')}; later data read differently: {g('note')}"
+        ),
         "amendment": lambda: f"{g('prediction')} amended on {g('date')}: {g('text')}",
-        "new_frontier_release": lambda: f"New frontier release {g('name')} ({g('lab')}), {g('release_date')}, "
-                                        + (f"h = {g('h')}" if p.get("h") is not None else "h not known yet (needs both scores)"),
+        "new_frontier_release": lambda: (
+            f"New frontier release {g('name')} ({g('lab')}), {g('release_date')}, "
+            + (f"h = {g('h')}" if p.get("h") is not None else "h not known yet (needs both scores)")
+        ),
         "new_open_weights": lambda: f"New open weights {g('repo_id')} at {g('sha')[:12]}",
-        "steering_result": lambda: f"Steering result for {g('model_id')} at {g('revision')[:12]}: {g('verdict')}",
+        "steering_result": lambda: (
+            f"Steering result for {g('model_id')} at {g('revision')[:12]}: {g('verdict')}"
+        ),
         "source_failed": lambda: f"Source {g('source')} failed: {g('error')}",
         "alert_sent": lambda: f"Alert {g('event_id')} sent on {g('channel')}",
     }
@@ -143,13 +202,21 @@ def entry_uuid(namespace: str, key: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{namespace}:{key}')}"
 
 
-def feed_entries(events: list[Event], base_url: str, known_models: frozenset[str] = frozenset(),
-                 limit: int = 200) -> list[dict]:
+def feed_entries(
+    events: list[Event], base_url: str, known_models: frozenset[str] = frozenset(), limit: int = 200
+) -> list[dict]:
     """The Atom entries: events that matter to a reader, newest first."""
     chosen = [e for e in events if e.type in FEED_EVENT_TYPES]
     chosen.sort(key=lambda e: (format_instant(parse_instant(e.at, "at")), e.id), reverse=True)
-    return [{
-        "id": entry_uuid("cape-tracker:event", e.id), "event_id": e.id, "type": e.type,
-        "updated": format_instant(parse_instant(e.at, "at")), "title": describe(e).split(". ")[0][:140],
-        "summary": describe(e), "link": f"{base_url}{event_target(e, known_models)}",
-    } for e in chosen[:limit]]
+    return [
+        {
+            "id": entry_uuid("cape-tracker:event", e.id),
+            "event_id": e.id,
+            "type": e.type,
+            "updated": format_instant(parse_instant(e.at, "at")),
+            "title": describe(e).split(". ")[0][:140],
+            "summary": describe(e),
+            "link": f"{base_url}{event_target(e, known_models)}",
+        }
+        for e in chosen[:limit]
+    ]

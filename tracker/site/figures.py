@@ -21,7 +21,10 @@ THRESHOLD_WORDS = {"below": "<", "above": ">"}
 def thresholds(params: dict) -> list[tuple[float, str]]:
     """The numeric pass/fail limits of a prediction, as (value, label) for the plot."""
     out = []
-    names = {"rank": SHORT.get(params.get("rank_by", ""), "rank"), "second": SHORT.get(params.get("second", ""), "second")}
+    names = {
+        "rank": SHORT.get(params.get("rank_by", ""), "rank"),
+        "second": SHORT.get(params.get("second", ""), "second"),
+    }
     for key in sorted(params):
         parts = key.split("_")
         value = params[key]
@@ -41,19 +44,42 @@ def _points(history: list[dict], pick) -> tuple[tuple[dt.date, float | None], ..
 def evidence_series(evaluator: str, params: dict, history: list[dict]) -> list[plots.Series]:
     """The lines of one prediction's evidence plot."""
     if evaluator == "top_k_spread":
-        k, first, second = params.get("k"), SHORT.get(params.get("rank_by", ""), "?"), SHORT.get(params.get("second", ""), "?")
-        return [plots.Series(f"top-{k} {first} spread", _points(history, lambda e: e.get("rank_spread"))),
-                plots.Series(f"{second} spread, same {k} models", _points(history, lambda e: e.get("second_spread")))]
+        k, first, second = (
+            params.get("k"),
+            SHORT.get(params.get("rank_by", ""), "?"),
+            SHORT.get(params.get("second", ""), "?"),
+        )
+        return [
+            plots.Series(f"top-{k} {first} spread", _points(history, lambda e: e.get("rank_spread"))),
+            plots.Series(
+                f"{second} spread, same {k} models", _points(history, lambda e: e.get("second_spread"))
+            ),
+        ]
     if evaluator == "correlation":
         return [plots.Series("Pearson r", _points(history, lambda e: e.get("r")))]
-    models = sorted({r["model"] for h in history for r in h["evidence"].get("rows", []) if r.get("h") is not None})
-    return [plots.Series(f"h of {name}", _points(history, lambda e, name=name: next(
-        (r["h"] for r in e.get("rows", []) if r.get("model") == name and r.get("h") is not None), None)))
-        for name in models]
+    models = sorted(
+        {r["model"] for h in history for r in h["evidence"].get("rows", []) if r.get("h") is not None}
+    )
+    return [
+        plots.Series(
+            f"h of {name}",
+            _points(
+                history,
+                lambda e, name=name: next(
+                    (r["h"] for r in e.get("rows", []) if r.get("model") == name and r.get("h") is not None),
+                    None,
+                ),
+            ),
+        )
+        for name in models
+    ]
 
 
-Y_LABELS = {"top_k_spread": "spread (percentage points)", "correlation": "Pearson r",
-            "next_releases_h": "h-field (GPQA points vs frozen fit)"}
+Y_LABELS = {
+    "top_k_spread": "spread (percentage points)",
+    "correlation": "Pearson r",
+    "next_releases_h": "h-field (GPQA points vs frozen fit)",
+}
 
 
 def prediction_figure(data: SiteData, verdict: dict) -> plots.Figure:
@@ -62,16 +88,26 @@ def prediction_figure(data: SiteData, verdict: dict) -> plots.Figure:
     evaluator, params = verdict.get("evaluator", ""), verdict.get("parameters") or {}
     deadline = dt.date.fromisoformat(verdict["deadline"][:10]) if verdict.get("deadline") else None
     history = data.history.get(pid, [])
-    days = [dt.date.fromisoformat(h["day"]) for h in history] + [data.as_of] + ([deadline] if deadline else [])
+    days = (
+        [dt.date.fromisoformat(h["day"]) for h in history] + [data.as_of] + ([deadline] if deadline else [])
+    )
     return plots.evidence_over_time(
-        f"{pid}-evidence", f"{pid}: evidence over time", Y_LABELS.get(evaluator, "value"),
-        evidence_series(evaluator, params, history), thresholds(params), deadline, (min(days), max(days)))
+        f"{pid}-evidence",
+        f"{pid}: evidence over time",
+        Y_LABELS.get(evaluator, "value"),
+        evidence_series(evaluator, params, history),
+        thresholds(params),
+        deadline,
+        (min(days), max(days)),
+    )
 
 
 def coupling_figures(data: SiteData) -> Iterable[plots.Figure]:
     """The coupling page's figures: scatter with band, h by lab, h by model over time."""
     current = data.current
     models = current.get("models", [])
-    return (plots.coupling_scatter(models, current["h_slope"], current["h_intercept"], current["pi_halfwidth"]),
-            plots.lab_h_bars(current.get("labs", {})),
-            plots.h_over_time(models, current["pi_halfwidth"]))
+    return (
+        plots.coupling_scatter(models, current["h_slope"], current["h_intercept"], current["pi_halfwidth"]),
+        plots.lab_h_bars(current.get("labs", {})),
+        plots.h_over_time(models, current["pi_halfwidth"]),
+    )

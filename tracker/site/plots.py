@@ -40,14 +40,25 @@ SVG_METADATA = {"Date": None, "Creator": "cape-tracker"}
 SIZE = (7.2, 4.6)
 
 LAB_COLOURS = {
-    "Alibaba": "#E69F00", "Anthropic": "#D55E00", "DeepSeek": "#0072B2", "Google": "#009E73",
-    "Meta": "#56B4E9", "MiniMax": "#CC79A7", "Moonshot": "#882255", "OpenAI": "#000000",
-    "Zhipu": "#999933", "xAI": "#6B6B6B",
+    "Alibaba": "#E69F00",
+    "Anthropic": "#D55E00",
+    "DeepSeek": "#0072B2",
+    "Google": "#009E73",
+    "Meta": "#56B4E9",
+    "MiniMax": "#CC79A7",
+    "Moonshot": "#882255",
+    "OpenAI": "#000000",
+    "Zhipu": "#999933",
+    "xAI": "#6B6B6B",
 }
 SPARE_COLOURS = ("#117733", "#44AA99", "#332288", "#AA4499", "#88CCEE", "#661100")
 COHORT_MARKERS = {"frozen": "o", "post_cutoff": "s", "tracked": "^", "other": "D"}
-COHORT_LABELS = {"frozen": "frozen panel (fit)", "post_cutoff": "post-cutoff (Mar-Apr 2026)",
-                 "tracked": "new since the papers", "other": "other"}
+COHORT_LABELS = {
+    "frozen": "frozen panel (fit)",
+    "post_cutoff": "post-cutoff (Mar-Apr 2026)",
+    "tracked": "new since the papers",
+    "other": "other",
+}
 
 
 @dataclass(frozen=True)
@@ -101,24 +112,40 @@ def coupling_scatter(models: Sequence[dict], slope: float, intercept: float, pi_
     """SWE-bench Verified vs GPQA Diamond: frozen fit line, 95% band, cohorts and labs marked."""
     outside = [m["model"] for m in models if abs(m["h"]) > pi_halfwidth]
     cohorts = sorted({m["cohort"] for m in models})
-    alt = (f"Scatter of {len(models)} models, SWE-bench Verified (x, percent) against GPQA Diamond "
-           f"(y, percent). The frozen fit GPQA = {slope:.3f} x SWE + {intercept:.1f} is drawn with a "
-           f"band of +/-{pi_halfwidth:.1f} points (the papers' 95% prediction interval). Cohorts shown: "
-           f"{', '.join(COHORT_LABELS.get(c, c) for c in cohorts)}. "
-           f"{len(outside)} model(s) outside the band: {', '.join(outside) or 'none'}.")
+    alt = (
+        f"Scatter of {len(models)} models, SWE-bench Verified (x, percent) against GPQA Diamond "
+        f"(y, percent). The frozen fit GPQA = {slope:.3f} x SWE + {intercept:.1f} is drawn with a "
+        f"band of +/-{pi_halfwidth:.1f} points (the papers' 95% prediction interval). Cohorts shown: "
+        f"{', '.join(COHORT_LABELS.get(c, c) for c in cohorts)}. "
+        f"{len(outside)} model(s) outside the band: {', '.join(outside) or 'none'}."
+    )
 
     def draw(fig, ax):
         xs = [m["swe_bench_verified"] for m in models] or [0.0, 100.0]
         lo, hi = max(0.0, min(xs) - 5), min(100.0, max(xs) + 5)
         line_x = [lo, hi]
         line_y = [slope * x + intercept for x in line_x]
-        ax.fill_between(line_x, [y - pi_halfwidth for y in line_y], [y + pi_halfwidth for y in line_y],
-                        color="#0072B2", alpha=0.12, linewidth=0, label=f"95% band (+/-{pi_halfwidth:.1f})")
+        ax.fill_between(
+            line_x,
+            [y - pi_halfwidth for y in line_y],
+            [y + pi_halfwidth for y in line_y],
+            color="#0072B2",
+            alpha=0.12,
+            linewidth=0,
+            label=f"95% band (+/-{pi_halfwidth:.1f})",
+        )
         ax.plot(line_x, line_y, color="#0072B2", linewidth=1.5, label="frozen fit")
         for (cohort, lab), group in _groups(models):
-            ax.scatter([m["swe_bench_verified"] for m in group], [m["gpqa_diamond"] for m in group],
-                       marker=COHORT_MARKERS.get(cohort, "o"), s=34, color=lab_colour(lab),
-                       edgecolors="white", linewidths=0.6, zorder=3)
+            ax.scatter(
+                [m["swe_bench_verified"] for m in group],
+                [m["gpqa_diamond"] for m in group],
+                marker=COHORT_MARKERS.get(cohort, "o"),
+                s=34,
+                color=lab_colour(lab),
+                edgecolors="white",
+                linewidths=0.6,
+                zorder=3,
+            )
         _cohort_and_lab_legend(ax, models)
         ax.set_xlabel("SWE-bench Verified (%)")
         ax.set_ylabel("GPQA Diamond (%)")
@@ -149,17 +176,38 @@ def _cohort_and_lab_legend(ax, models: Sequence[dict]) -> None:
 def lab_h_bars(labs: dict[str, dict]) -> Figure:
     """Mean h-field per lab: over the core subset (the papers' table) and over all its models."""
     names = sorted(labs)
-    alt = "Mean h-field per lab, in GPQA points above (+) or below (-) the frozen fit. " + "; ".join(
-        f"{lab}: core {_fmt(labs[lab].get('h_mean_core'), 1, True)}, all {_fmt(labs[lab].get('h_mean'), 1, True)}"
-        f" (n={labs[lab].get('n')})" for lab in names) + "."
+    alt = (
+        "Mean h-field per lab, in GPQA points above (+) or below (-) the frozen fit. "
+        + "; ".join(
+            f"{lab}: core {_fmt(labs[lab].get('h_mean_core'), 1, True)}, all {_fmt(labs[lab].get('h_mean'), 1, True)}"
+            f" (n={labs[lab].get('n')})"
+            for lab in names
+        )
+        + "."
+    )
 
     def draw(fig, ax):
         ys = range(len(names))
         core = [labs[n].get("h_mean_core") or 0.0 for n in names]
         every = [labs[n].get("h_mean") or 0.0 for n in names]
-        ax.barh([y + 0.2 for y in ys], core, height=0.38, color=[lab_colour(n) for n in names], label="core subset")
-        ax.barh([y - 0.2 for y in ys], every, height=0.38, color=[lab_colour(n) for n in names], alpha=0.45,
-                hatch="//", edgecolor="#333333", linewidth=0.4, label="all models")
+        ax.barh(
+            [y + 0.2 for y in ys],
+            core,
+            height=0.38,
+            color=[lab_colour(n) for n in names],
+            label="core subset",
+        )
+        ax.barh(
+            [y - 0.2 for y in ys],
+            every,
+            height=0.38,
+            color=[lab_colour(n) for n in names],
+            alpha=0.45,
+            hatch="//",
+            edgecolor="#333333",
+            linewidth=0.4,
+            label="all models",
+        )
         labels = [f"{n} (n={labs[n].get('n')})" for n in names]
         ax.set_yticks(list(ys), labels)
         ax.invert_yaxis()
@@ -167,9 +215,14 @@ def lab_h_bars(labs: dict[str, dict]) -> Figure:
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_xlabel("mean h-field (GPQA points vs frozen fit)")
         ax.set_ylabel("lab")
-        ax.legend(handles=[Patch(facecolor="#777777", label="core subset"),
-                           Patch(facecolor="#cccccc", hatch="//", edgecolor="#333333", label="all models")],
-                  loc="best", fontsize=8)
+        ax.legend(
+            handles=[
+                Patch(facecolor="#777777", label="core subset"),
+                Patch(facecolor="#cccccc", hatch="//", edgecolor="#333333", label="all models"),
+            ],
+            loc="best",
+            fontsize=8,
+        )
 
     return render("h-by-lab", "h-field by lab", alt, draw)
 
@@ -187,16 +240,25 @@ def h_over_time(models: Sequence[dict], pi_halfwidth: float) -> Figure:
     dated = [(release_day(m), m) for m in models]
     shown = sorted(((d, m) for d, m in dated if d is not None), key=lambda p: (p[0], p[1]["model_id"]))
     undated = [m["model"] for d, m in dated if d is None]
-    alt = (f"h-field of {len(shown)} models by release date (x) in GPQA points above or below the frozen "
-           f"fit (y), coloured by lab; dashed lines at +/-{pi_halfwidth:.1f}. "
-           f"Not shown for lack of a release date: {', '.join(undated) or 'none'}.")
+    alt = (
+        f"h-field of {len(shown)} models by release date (x) in GPQA points above or below the frozen "
+        f"fit (y), coloured by lab; dashed lines at +/-{pi_halfwidth:.1f}. "
+        f"Not shown for lack of a release date: {', '.join(undated) or 'none'}."
+    )
 
     def draw(fig, ax):
         days = {m["model_id"]: day for day, m in shown}
         for (cohort, lab), group in _groups([m for _, m in shown]):
-            ax.scatter([days[m["model_id"]] for m in group], [m["h"] for m in group],
-                       marker=COHORT_MARKERS.get(cohort, "o"), s=30, color=lab_colour(lab),
-                       edgecolors="white", linewidths=0.5, zorder=3)
+            ax.scatter(
+                [days[m["model_id"]] for m in group],
+                [m["h"] for m in group],
+                marker=COHORT_MARKERS.get(cohort, "o"),
+                s=30,
+                color=lab_colour(lab),
+                edgecolors="white",
+                linewidths=0.5,
+                zorder=3,
+            )
         ax.axhline(0, color="#333333", linewidth=0.8)
         for y in (pi_halfwidth, -pi_halfwidth):
             ax.axhline(y, color="#0072B2", linewidth=0.8, linestyle="--")
@@ -216,9 +278,15 @@ class Series:
     points: tuple[tuple[dt.date, float | None], ...]
 
 
-def evidence_over_time(name: str, title: str, ylabel: str, series: Iterable[Series],
-                       thresholds: Iterable[tuple[float, str]], deadline: dt.date | None,
-                       span: tuple[dt.date, dt.date]) -> Figure:
+def evidence_over_time(
+    name: str,
+    title: str,
+    ylabel: str,
+    series: Iterable[Series],
+    thresholds: Iterable[tuple[float, str]],
+    deadline: dt.date | None,
+    span: tuple[dt.date, dt.date],
+) -> Figure:
     """A prediction's statistic evaluated at a run of past days, with its thresholds and deadline.
 
     `span` is the range of days the x axis shows (the evaluated days and the deadline)."""
@@ -227,21 +295,39 @@ def evidence_over_time(name: str, title: str, ylabel: str, series: Iterable[Seri
     parts = []
     for s in series:
         known = [(d, v) for d, v in s.points if v is not None]
-        parts.append(f"{s.label}: {_fmt(known[0][1], 2)} on {known[0][0]} to {_fmt(known[-1][1], 2)} on {known[-1][0]}")
+        parts.append(
+            f"{s.label}: {_fmt(known[0][1], 2)} on {known[0][0]} to {_fmt(known[-1][1], 2)} on {known[-1][0]}"
+        )
     limits = "; ".join(f"{label} at {value:g}" for value, label in thresholds)
-    alt = (f"{title}. " + ("; ".join(parts) if parts else "No value could be computed on any of the days.")
-           + (f". Thresholds: {limits}." if limits else "") + (f" Deadline {deadline}." if deadline else ""))
+    alt = (
+        f"{title}. "
+        + ("; ".join(parts) if parts else "No value could be computed on any of the days.")
+        + (f". Thresholds: {limits}." if limits else "")
+        + (f" Deadline {deadline}." if deadline else "")
+    )
 
     def draw(fig, ax):
         for index, s in enumerate(series):
             days = [d for d, v in s.points if v is not None]
             values = [v for _, v in s.points if v is not None]
-            ax.plot(days, values, marker="o", markersize=3.5, linewidth=1.5, label=s.label,
-                    color=SPARE_COLOURS[index % len(SPARE_COLOURS)] if index else "#0072B2")
+            ax.plot(
+                days,
+                values,
+                marker="o",
+                markersize=3.5,
+                linewidth=1.5,
+                label=s.label,
+                color=SPARE_COLOURS[index % len(SPARE_COLOURS)] if index else "#0072B2",
+            )
         styles = ("--", ":", "-.")
         for index, (value, label) in enumerate(thresholds):
-            ax.axhline(value, color="#B3261E" if "fail" in label.lower() else "#1A7F37",
-                       linestyle=styles[index % len(styles)], linewidth=1.0, label=label)
+            ax.axhline(
+                value,
+                color="#B3261E" if "fail" in label.lower() else "#1A7F37",
+                linestyle=styles[index % len(styles)],
+                linewidth=1.0,
+                label=label,
+            )
         if deadline is not None:
             ax.axvline(deadline, color="#333333", linewidth=0.8, linestyle=":", label=f"deadline {deadline}")
         if not series:

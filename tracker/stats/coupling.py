@@ -63,10 +63,17 @@ def fit_ols(swe: np.ndarray, gpqa: np.ndarray) -> Fit:
     resid = gpqa - (line.slope * swe + line.intercept)
     n = len(swe)
     return Fit(
-        slope=float(line.slope), intercept=float(line.intercept), r=float(line.rvalue), p=float(line.pvalue),
-        n=n, slope_se=float(line.stderr), intercept_se=float(line.intercept_stderr),
-        resid_sd_ddof0=float(np.std(resid)), s_ols=math.sqrt(float(np.sum(resid**2)) / (n - 2)),
-        x_mean=float(np.mean(swe)), sxx=float(np.sum((swe - np.mean(swe)) ** 2)),
+        slope=float(line.slope),
+        intercept=float(line.intercept),
+        r=float(line.rvalue),
+        p=float(line.pvalue),
+        n=n,
+        slope_se=float(line.stderr),
+        intercept_se=float(line.intercept_stderr),
+        resid_sd_ddof0=float(np.std(resid)),
+        s_ols=math.sqrt(float(np.sum(resid**2)) / (n - 2)),
+        x_mean=float(np.mean(swe)),
+        sxx=float(np.sum((swe - np.mean(swe)) ** 2)),
     )
 
 
@@ -108,9 +115,12 @@ def lab_table(frame: pd.DataFrame) -> dict[str, dict]:
         core = rows[rows["core"].astype(bool)]
         fit = lab_slope(rows)
         table[str(lab)] = {
-            "n": int(len(rows)), "n_core": int(len(core)), "h_mean": float(rows["h"].mean()),
+            "n": int(len(rows)),
+            "n_core": int(len(core)),
+            "h_mean": float(rows["h"].mean()),
             "h_mean_core": float((core if len(core) else rows)["h"].mean()),
-            "slope": fit and fit["slope"], "r": fit and fit["r"],
+            "slope": fit and fit["slope"],
+            "r": fit and fit["r"],
         }
     return table
 
@@ -129,9 +139,13 @@ def leave_one_lab_out(frame: pd.DataFrame) -> dict:
         predicted = line.slope * test[SWE].astype(float) + line.intercept
         per_lab[str(lab)] = {"n_test": int(len(test)), "mae": float(np.mean(np.abs(predicted - test[GPQA])))}
     big = [v["mae"] for v in per_lab.values() if v["n_test"] >= MIN_LAB_MODELS]
-    return {"per_lab": per_lab, "mae": float(np.mean(big)) if big else None,
-            "sd": float(np.std(big)) if big else None, "sd_sample": float(np.std(big, ddof=1)) if len(big) > 1 else None,
-            "labs": len(big)}
+    return {
+        "per_lab": per_lab,
+        "mae": float(np.mean(big)) if big else None,
+        "sd": float(np.std(big)) if big else None,
+        "sd_sample": float(np.std(big, ddof=1)) if len(big) > 1 else None,
+        "labs": len(big),
+    }
 
 
 def phase_rows(frame: pd.DataFrame) -> list[dict]:
@@ -139,8 +153,12 @@ def phase_rows(frame: pd.DataFrame) -> list[dict]:
     rows = []
     for row in with_both(frame).itertuples(index=False):
         swe, gpqa, ifeval = float(getattr(row, SWE)), float(getattr(row, GPQA)), float(getattr(row, IFEVAL))
-        rec = {"model_id": row.model_id, "model": row.model, "gpqa_c": gpqa_c(swe),
-               "gpqa_side": side(gpqa, gpqa_c(swe), 0.0)}
+        rec = {
+            "model_id": row.model_id,
+            "model": row.model,
+            "gpqa_c": gpqa_c(swe),
+            "gpqa_side": side(gpqa, gpqa_c(swe), 0.0),
+        }
         if not math.isnan(ifeval):
             rec.update(ifeval=ifeval, ifeval_c=ifeval_c(gpqa), ifeval_side=side(ifeval, ifeval_c(gpqa)))
         rows.append(rec)
@@ -152,13 +170,22 @@ def model_rows(frame: pd.DataFrame, fit: Fit) -> list[dict]:
     out = []
     for row in add_h(with_both(frame)).itertuples(index=False):
         width = fit.pi_halfwidth_ols(float(getattr(row, SWE)))
-        out.append({
-            "model_id": row.model_id, "model": row.model, "lab": row.lab, "cohort": row.cohort,
-            "release_date": row.release_date, SWE: float(getattr(row, SWE)), GPQA: float(getattr(row, GPQA)),
-            "swe_source": getattr(row, f"{SWE}_source"), "gpqa_source": getattr(row, f"{GPQA}_source"),
-            "h": float(row.h), "pi_halfwidth_ols": width,
-            "inside_pi": bool(abs(row.h) <= fit.pi_halfwidth_papers() and abs(row.h) <= width),
-        })
+        out.append(
+            {
+                "model_id": row.model_id,
+                "model": row.model,
+                "lab": row.lab,
+                "cohort": row.cohort,
+                "release_date": row.release_date,
+                SWE: float(getattr(row, SWE)),
+                GPQA: float(getattr(row, GPQA)),
+                "swe_source": getattr(row, f"{SWE}_source"),
+                "gpqa_source": getattr(row, f"{GPQA}_source"),
+                "h": float(row.h),
+                "pi_halfwidth_ols": width,
+                "inside_pi": bool(abs(row.h) <= fit.pi_halfwidth_papers() and abs(row.h) <= width),
+            }
+        )
     return out
 
 
@@ -171,15 +198,29 @@ def summarise(frame: pd.DataFrame, reference: Fit) -> dict:
     lolo = leave_one_lab_out(frame)
     phases = phase_rows(frame)
     return {
-        "n": fit.n, "slope": fit.slope, "intercept": fit.intercept, "r": fit.r, "p": fit.p,
-        "slope_se": fit.slope_se, "intercept_se": fit.intercept_se,
-        "h_slope": FROZEN_SLOPE, "h_intercept": FROZEN_INTERCEPT,
-        "pi_halfwidth": reference.pi_halfwidth_papers(), "pi_halfwidth_ols_at_mean": reference.pi_halfwidth_ols(reference.x_mean),
-        "lolo_mae": lolo["mae"], "lolo_sd": lolo["sd"], "lolo_sd_sample": lolo["sd_sample"], "lolo": lolo["per_lab"],
-        "labs": lab_table(frame), "models": model_rows(frame, reference),
-        "phase": {"rows": phases, "gpqa_below": [p["model"] for p in phases if p["gpqa_side"] == "below"],
-                  "ifeval_below": [p["model"] for p in phases if p.get("ifeval_side") == "below"],
-                  "ifeval_at": [p["model"] for p in phases if p.get("ifeval_side") == "at"]},
+        "n": fit.n,
+        "slope": fit.slope,
+        "intercept": fit.intercept,
+        "r": fit.r,
+        "p": fit.p,
+        "slope_se": fit.slope_se,
+        "intercept_se": fit.intercept_se,
+        "h_slope": FROZEN_SLOPE,
+        "h_intercept": FROZEN_INTERCEPT,
+        "pi_halfwidth": reference.pi_halfwidth_papers(),
+        "pi_halfwidth_ols_at_mean": reference.pi_halfwidth_ols(reference.x_mean),
+        "lolo_mae": lolo["mae"],
+        "lolo_sd": lolo["sd"],
+        "lolo_sd_sample": lolo["sd_sample"],
+        "lolo": lolo["per_lab"],
+        "labs": lab_table(frame),
+        "models": model_rows(frame, reference),
+        "phase": {
+            "rows": phases,
+            "gpqa_below": [p["model"] for p in phases if p["gpqa_side"] == "below"],
+            "ifeval_below": [p["model"] for p in phases if p.get("ifeval_side") == "below"],
+            "ifeval_at": [p["model"] for p in phases if p.get("ifeval_side") == "at"],
+        },
     }
 
 
@@ -206,8 +247,14 @@ def refit_39(paths: Paths) -> dict:
     panel = build_panel(paths, dt.date.max, precedence=("paper",))
     both = panel[panel["cohort"].isin(["frozen", "post_cutoff"])]
     fit = fit_frame(both)
-    return {"n": fit.n, "slope": fit.slope, "intercept": fit.intercept, "r": fit.r, "p": fit.p,
-            "lolo_mae": leave_one_lab_out(both)["mae"]}
+    return {
+        "n": fit.n,
+        "slope": fit.slope,
+        "intercept": fit.intercept,
+        "r": fit.r,
+        "p": fit.p,
+        "lolo_mae": leave_one_lab_out(both)["mae"],
+    }
 
 
 def current_stats(paths: Paths, as_of: dt.date, source: PanelSource | None = None) -> dict:

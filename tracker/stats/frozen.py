@@ -22,7 +22,9 @@ ISO_IFEVAL_GPQA = 0.97
 SCORE_COLUMNS = ("swe_bench_verified", "gpqa_diamond", "ifeval", "hle")
 
 
-def h_field(swe: float, gpqa: float, slope: float = FROZEN_SLOPE, intercept: float = FROZEN_INTERCEPT) -> float:
+def h_field(
+    swe: float, gpqa: float, slope: float = FROZEN_SLOPE, intercept: float = FROZEN_INTERCEPT
+) -> float:
     """A model's h-field: its GPQA residual from the frozen fit, in percentage points."""
     return gpqa - (slope * swe + intercept)
 
@@ -39,6 +41,8 @@ def load_frozen_panel(panel_csv: Path) -> pd.DataFrame:
     core = pd.read_csv(panel_csv.parent / "core_subset.csv")
     unknown = set(core["model"]) - set(frame["model"])
     if unknown:
-        raise ValueError(f"{panel_csv.parent / 'core_subset.csv'}: model: not in the panel: {sorted(unknown)}")
+        raise ValueError(
+            f"{panel_csv.parent / 'core_subset.csv'}: model: not in the panel: {sorted(unknown)}"
+        )
     frame["core"] = frame["model"].isin(set(core["model"]))
     return frame

@@ -70,14 +70,19 @@ def fit_values(frozen: pd.DataFrame) -> dict[str, Any]:
     fit = coupling.fit_frame(frozen)
     t = stats.t.ppf(0.975, fit.n - 2)
     return {
-        "fit.slope": fit.slope, "fit.intercept": fit.intercept, "fit.r": fit.r, "fit.p": fit.p,
-        "fit.slope_ci95_halfwidth": float(t * fit.slope_se), "fit.intercept_ci95_halfwidth": float(t * fit.intercept_se),
+        "fit.slope": fit.slope,
+        "fit.intercept": fit.intercept,
+        "fit.r": fit.r,
+        "fit.p": fit.p,
+        "fit.slope_ci95_halfwidth": float(t * fit.slope_se),
+        "fit.intercept_ci95_halfwidth": float(t * fit.intercept_se),
         "pi.halfwidth": fit.pi_halfwidth_papers(),
     }
 
 
-def _table_mismatches(frame: pd.DataFrame, stated: dict, key: str, slope: float | None = None,
-                      intercept: float | None = None) -> list[str]:
+def _table_mismatches(
+    frame: pd.DataFrame, stated: dict, key: str, slope: float | None = None, intercept: float | None = None
+) -> list[str]:
     out = []
     for row in frame.itertuples(index=False):
         value = stated.get(row.model, {}).get(key)
@@ -97,10 +102,14 @@ def h_values(frozen: pd.DataFrame, post: pd.DataFrame, published: dict) -> dict[
     deepseek = coupling.add_h(frozen[frozen["lab"] == "DeepSeek"])["h"]
     values = {
         "h.paper_table_mismatches_unrounded_fit": _table_mismatches(both, table, "h_paper"),
-        "h.paper_table_mismatches_published_eq": _table_mismatches(both, table, "h_paper", PUBLISHED_SLOPE, PUBLISHED_INTERCEPT),
+        "h.paper_table_mismatches_published_eq": _table_mismatches(
+            both, table, "h_paper", PUBLISHED_SLOPE, PUBLISHED_INTERCEPT
+        ),
         "h.repo_mismatches_unrounded_fit": _table_mismatches(both, table, "h_repo"),
-        "h.opus46": h["Claude Opus 4.6"], "h.sonnet46": h["Claude Sonnet 4.6"],
-        "h.deepseek_v25": h["DeepSeek-V2.5"], "h.deepseek_v32": h["DeepSeek V3.2"],
+        "h.opus46": h["Claude Opus 4.6"],
+        "h.sonnet46": h["Claude Sonnet 4.6"],
+        "h.deepseek_v25": h["DeepSeek-V2.5"],
+        "h.deepseek_v32": h["DeepSeek V3.2"],
         "h.deepseek_swing": float(deepseek.max() - deepseek.min()),
         "h.gpt54_compute_delta": h["GPT-5.4 xhigh"] - h["GPT-5.4 std"],
     }
@@ -139,15 +148,19 @@ def lolo_values(frozen: pd.DataFrame) -> dict[str, Any]:
     """Leave-one-lab-out hold-out errors."""
     lolo = coupling.leave_one_lab_out(frozen)
     values: dict[str, Any] = {"lolo.mae_mean": lolo["mae"], "lolo.mae_sd": lolo["sd"]}
-    values.update({f"lolo.{lab}": lolo["per_lab"][lab]["mae"] for lab in ("OpenAI", "Google", "DeepSeek", "Anthropic")})
+    values.update(
+        {f"lolo.{lab}": lolo["per_lab"][lab]["mae"] for lab in ("OpenAI", "Google", "DeepSeek", "Anthropic")}
+    )
     return values
 
 
 def outlook_values(paths: Paths, frozen: pd.DataFrame, post: pd.DataFrame) -> dict[str, Any]:
     """The post-cutoff check, the 39-model refit and the saturation numbers behind P1."""
     fit = coupling.fit_frame(frozen)
-    inside = all(abs(h) <= fit.pi_halfwidth_papers() and abs(h) <= fit.pi_halfwidth_ols(s)
-                 for h, s in zip(post["h"], post[SWE], strict=True))
+    inside = all(
+        abs(h) <= fit.pi_halfwidth_papers() and abs(h) <= fit.pi_halfwidth_ols(s)
+        for h, s in zip(post["h"], post[SWE], strict=True)
+    )
     refit = coupling.refit_39(paths)
     both = pd.concat([frozen, post], ignore_index=True)
     top5 = frozen.sort_values(SWE, ascending=False).head(5)
@@ -157,9 +170,13 @@ def outlook_values(paths: Paths, frozen: pd.DataFrame, post: pd.DataFrame) -> di
     gpqa_spread = float(top5[GPQA].max() - top5[GPQA].min())
     return {
         "pi.post_cutoff_inside": bool(inside),
-        "refit39.r": refit["r"], "refit39.p": refit["p"], "refit39.slope": refit["slope"],
-        "refit39.intercept": refit["intercept"], "refit39.lolo_mae": refit["lolo_mae"],
-        "sat.top5_swe_spread_frozen": swe_spread, "sat.top5_gpqa_spread_frozen": gpqa_spread,
+        "refit39.r": refit["r"],
+        "refit39.p": refit["p"],
+        "refit39.slope": refit["slope"],
+        "refit39.intercept": refit["intercept"],
+        "refit39.lolo_mae": refit["lolo_mae"],
+        "sat.top5_swe_spread_frozen": swe_spread,
+        "sat.top5_gpqa_spread_frozen": gpqa_spread,
         "sat.sigma_swe_gpqa": swe_spread / gpqa_spread,
         "p1.repo_status_spread": float(over70[0] - over70[4]),
         "p1.gpqa_spread_39": float(top5_39[GPQA].max() - top5_39[GPQA].min()),
@@ -209,9 +226,13 @@ def reproduction_checks(paths: Paths, frozen: pd.DataFrame) -> list[dict]:
     rows = []
     for key in sorted(published):
         stated = published[key]
-        rows.append({
-            "key": key, **stated, "recomputed": values[key],
-            "match_paper": _match(CLAIM_RULES, key, stated.get("paper"), values[key]),
-            "match_repo": _match(REPO_CLAIM_RULES, key, stated.get("repo"), values[key]),
-        })
+        rows.append(
+            {
+                "key": key,
+                **stated,
+                "recomputed": values[key],
+                "match_paper": _match(CLAIM_RULES, key, stated.get("paper"), values[key]),
+                "match_repo": _match(REPO_CLAIM_RULES, key, stated.get("repo"), values[key]),
+            }
+        )
     return rows

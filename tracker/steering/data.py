@@ -99,8 +99,13 @@ def _question(index: int, item: dict, rows: dict[str, dict[str, str]], source: P
         raise DataError(f"{source}: row {index}: mc1_targets must list exactly one true option, first")
     mc2 = item["mc2_targets"]
     return Question(
-        index=index, question=text, category=row["Category"], qtype=row["Type"],
-        best=row["Best Answer"], best_incorrect=row["Best Incorrect Answer"], mc1=tuple(mc1),
+        index=index,
+        question=text,
+        category=row["Category"],
+        qtype=row["Type"],
+        best=row["Best Answer"],
+        best_incorrect=row["Best Incorrect Answer"],
+        mc1=tuple(mc1),
         mc2_true=tuple(k for k, v in mc2.items() if v == 1),
         mc2_false=tuple(k for k, v in mc2.items() if v == 0),
     )
@@ -115,8 +120,12 @@ def load_truthfulqa(folder: Path) -> Dataset:
     rows = _read_csv(csv_path)
     items = json.loads(mc_path.read_text(encoding="utf-8"))
     questions = tuple(_question(i, item, rows, mc_path) for i, item in enumerate(items))
-    return Dataset(questions=questions, commit=_commit_from_source(folder / "SOURCE.md"),
-                   csv_sha256=_sha256(csv_path), mc_sha256=_sha256(mc_path))
+    return Dataset(
+        questions=questions,
+        commit=_commit_from_source(folder / "SOURCE.md"),
+        csv_sha256=_sha256(csv_path),
+        mc_sha256=_sha256(mc_path),
+    )
 
 
 def subsample(questions: tuple[Question, ...], n: int | None, seed: int) -> tuple[Question, ...]:

@@ -37,14 +37,14 @@ def block_activations(lm: Any, layers: list[int], texts: list[str], batch_size: 
     norms: dict[int, list] = {layer: [] for layer in layers}
     with torch.inference_mode(), capture_outputs({i: lm.layers[i] for i in layers}) as store:
         for start in range(0, len(order), batch_size):
-            rows = order[start:start + batch_size]
+            rows = order[start : start + batch_size]
             _forward_statements(lm, [encoded[i] for i in rows])
             lengths = torch.tensor([len(encoded[i]) for i in rows])
             for layer in layers:
                 out = store[layer].pop().float()
                 for k, i in enumerate(rows):
                     last[layer][i] = out[k, lengths[k] - 1].cpu()
-                    norms[layer].append(out[k, 1:lengths[k]].norm(dim=-1).cpu())
+                    norms[layer].append(out[k, 1 : lengths[k]].norm(dim=-1).cpu())
     return {layer: (torch.stack(last[layer]), torch.cat(norms[layer])) for layer in layers}
 
 
@@ -56,8 +56,8 @@ def _forward_statements(lm: Any, seqs: list[list[int]]) -> None:
     ids = torch.full((len(seqs), width), pad, dtype=torch.long)
     mask = torch.zeros_like(ids)
     for row, seq in enumerate(seqs):
-        ids[row, :len(seq)] = torch.tensor(seq)
-        mask[row, :len(seq)] = 1
+        ids[row, : len(seq)] = torch.tensor(seq)
+        mask[row, : len(seq)] = 1
     kwargs = {"logits_to_keep": 1} if "logits_to_keep" in _params(lm.model) else {}
     lm.model(input_ids=ids.to(lm.device), attention_mask=mask.to(lm.device), **kwargs)
 
@@ -74,12 +74,18 @@ def contrast(layer: int, true_acts: Any, false_acts: Any, norms: Any) -> Directi
     raw = float(diff.norm())
     if raw == 0.0:
         raise ValueError(f"layer {layer}: true and false statements give the same mean activation")
-    return Direction(layer=layer, unit=diff / raw, r=float(norms.median()), raw_norm=raw,
-                     n_statements=len(true_acts) + len(false_acts))
+    return Direction(
+        layer=layer,
+        unit=diff / raw,
+        r=float(norms.median()),
+        raw_norm=raw,
+        n_statements=len(true_acts) + len(false_acts),
+    )
 
 
-def truth_directions(lm: Any, layers: list[int], fit: tuple[Question, ...],
-                     batch_size: int = 32) -> dict[int, Direction]:
+def truth_directions(
+    lm: Any, layers: list[int], fit: tuple[Question, ...], batch_size: int = 32
+) -> dict[int, Direction]:
     """The truth direction at each layer from the fit questions only: for each, the statements
     `Q: {q}\\nA: {Best Answer}` (true) and `... {Best Incorrect Answer}` (false)."""
     import torch
@@ -88,12 +94,15 @@ def truth_directions(lm: Any, layers: list[int], fit: tuple[Question, ...],
     texts += [statement_for(q.question, q.best_incorrect) for q in fit]
     acts = block_activations(lm, layers, texts, batch_size)
     n = len(fit)
-    return {layer: contrast(layer, last[:n], last[n:], torch.as_tensor(norms))
-            for layer, (last, norms) in acts.items()}
+    return {
+        layer: contrast(layer, last[:n], last[n:], torch.as_tensor(norms))
+        for layer, (last, norms) in acts.items()
+    }
 
 
-def statement_direction(lm: Any, layer: int, true: tuple[str, ...], false: tuple[str, ...],
-                        batch_size: int = 32) -> Direction:
+def statement_direction(
+    lm: Any, layer: int, true: tuple[str, ...], false: tuple[str, ...], batch_size: int = 32
+) -> Direction:
     """A direction from fixed statements (the original tool's 8 + 8, for the paper condition)."""
     last, norms = block_activations(lm, [layer], [*true, *false], batch_size)[layer]
-    return contrast(layer, last[:len(true)], last[len(true):], norms)
+    return contrast(layer, last[: len(true)], last[len(true) :], norms)

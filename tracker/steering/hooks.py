@@ -67,8 +67,11 @@ def capture_outputs(blocks: dict[int, Any]) -> Iterator[dict[int, list]]:
     handles = []
     try:
         for layer, block in blocks.items():
-            handles.append(block.register_forward_hook(
-                lambda module, args, output, layer=layer: store[layer].append(_hidden(output).detach())))
+            handles.append(
+                block.register_forward_hook(
+                    lambda module, args, output, layer=layer: store[layer].append(_hidden(output).detach())
+                )
+            )
         yield store
     finally:
         for handle in handles:
@@ -92,6 +95,9 @@ def hook_checks(lm: Any, layer: int, text: str) -> dict:
             zero = model(**batch).logits
         after = model(**batch).logits
     change = float((steered - before).abs().max())
-    return {"hook_logits_change": change > 0, "alpha0_identical": bool(torch.equal(zero, before)),
-            "hook_removed": bool(torch.equal(after, before)) and not lm.layers[layer]._forward_hooks,
-            "hook_max_abs_logit_change": change}
+    return {
+        "hook_logits_change": change > 0,
+        "alpha0_identical": bool(torch.equal(zero, before)),
+        "hook_removed": bool(torch.equal(after, before)) and not lm.layers[layer]._forward_hooks,
+        "hook_max_abs_logit_change": change,
+    }

@@ -79,14 +79,20 @@ def ingest(paths: Paths, result: dict, *, now: dt.datetime, source: str = "resul
     model_id, revision = result["model"]["id"], result["model"]["revision"]
     stored = _stored_for(paths, model_id, revision)
     if stored is not None and stored != result:
-        raise IngestError(source, [f"a different result for {model_id}@{revision} is already in {paths.steering}"])
+        raise IngestError(
+            source, [f"a different result for {model_id}@{revision} is already in {paths.steering}"]
+        )
     target = paths.steering / result_filename(model_id, revision)
     if stored is None:  # the same result again only completes the event and queue steps
         atomic_write_text(target, json.dumps(result, indent=1, sort_keys=True, allow_nan=False) + "\n")
     relative = target.relative_to(paths.root).as_posix() if target.is_relative_to(paths.root) else str(target)
     payload = {"model_id": model_id, "revision": revision, "verdict": result["verdict"], "file": relative}
-    event = Event(id=make_event_id("steering_result", model_id, revision), type="steering_result",
-                  at=format_instant(now), payload=payload)
+    event = Event(
+        id=make_event_id("steering_result", model_id, revision),
+        type="steering_result",
+        at=format_instant(now),
+        payload=payload,
+    )
     fresh = append_events(paths.ledger, [event])
     mark_done(paths, model_id, revision, relative, now)
     return Ingested(path=target, event=fresh[0] if fresh else None)

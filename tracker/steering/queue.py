@@ -19,9 +19,23 @@ from tracker.paths import Paths
 from tracker.records import format_instant
 from tracker.store import atomic_write_text, read_csv_rows
 
-CATALOGUE_FIELDS = ["repo_id", "author", "sha", "created_at", "last_modified", "first_seen", "pipeline_tag",
-                    "library_name", "gated", "kind", "architecture", "n_params", "license", "steerable",
-                    "skip_reason"]
+CATALOGUE_FIELDS = [
+    "repo_id",
+    "author",
+    "sha",
+    "created_at",
+    "last_modified",
+    "first_seen",
+    "pipeline_tag",
+    "library_name",
+    "gated",
+    "kind",
+    "architecture",
+    "n_params",
+    "license",
+    "steerable",
+    "skip_reason",
+]
 QUEUE_FILE = "queue.json"
 GITHUB_API = "https://api.github.com"
 _SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -85,16 +99,26 @@ def skip_reason(row: dict[str, str], config: QueueConfig) -> str:
     architecture, n_params = row["architecture"].strip(), _params(row["n_params"])
     checks = [
         (row["steerable"].strip().lower() == "false", f"catalogue: {row['skip_reason'] or 'not steerable'}"),
-        (row["kind"] not in config.kinds, f"kind {row['kind'] or 'unknown'} (runs: {', '.join(config.kinds)})"),
+        (
+            row["kind"] not in config.kinds,
+            f"kind {row['kind'] or 'unknown'} (runs: {', '.join(config.kinds)})",
+        ),
         (not _SHA.match(row["sha"].strip()), "no pinned commit sha"),
         (row["gated"].strip().lower() in ("true", "auto", "manual"), "gated repo"),
         (row["library_name"] not in ("", "transformers"), f"library {row['library_name']}, not transformers"),
-        (not architecture.endswith("ForCausalLM"), f"architecture {architecture or 'unknown'} is not a causal LM"),
-        (config.architectures is not None and architecture not in config.architectures,
-         f"architecture {architecture} needs remote code (not in transformers)"),
+        (
+            not architecture.endswith("ForCausalLM"),
+            f"architecture {architecture or 'unknown'} is not a causal LM",
+        ),
+        (
+            config.architectures is not None and architecture not in config.architectures,
+            f"architecture {architecture} needs remote code (not in transformers)",
+        ),
         (n_params is None, "parameter count unknown"),
-        (n_params is not None and n_params > config.max_params,
-         f"{(n_params or 0) / 1e9:.1f}B parameters exceed the runner's {config.max_params / 1e9:.1f}B"),
+        (
+            n_params is not None and n_params > config.max_params,
+            f"{(n_params or 0) / 1e9:.1f}B parameters exceed the runner's {config.max_params / 1e9:.1f}B",
+        ),
         (not row["license"].strip(), "licence not recorded"),
     ]
     return next((reason for failed, reason in checks if failed), "")
@@ -115,9 +139,16 @@ def write_queue(paths: Paths, queue: dict[str, dict]) -> None:
 
 
 def _item(row: dict[str, str], status: str, reason: str = "") -> QueueItem:
-    return QueueItem(repo_id=row["repo_id"], sha=row["sha"].strip(), status=status, reason=reason,
-                     n_params=_params(row["n_params"]), license=row["license"].strip(), kind=row["kind"],
-                     architecture=row["architecture"].strip())
+    return QueueItem(
+        repo_id=row["repo_id"],
+        sha=row["sha"].strip(),
+        status=status,
+        reason=reason,
+        n_params=_params(row["n_params"]),
+        license=row["license"].strip(),
+        kind=row["kind"],
+        architecture=row["architecture"].strip(),
+    )
 
 
 def review(paths: Paths, config: QueueConfig) -> list[QueueItem]:
@@ -140,7 +171,7 @@ def review(paths: Paths, config: QueueConfig) -> list[QueueItem]:
 
 def plan(paths: Paths, config: QueueConfig) -> list[QueueItem]:
     """The models to run now: qualifying, never dispatched for this revision, at most max_dispatch."""
-    return [item for item in review(paths, config) if item.status == "qualifies"][:config.max_dispatch]
+    return [item for item in review(paths, config) if item.status == "qualifies"][: config.max_dispatch]
 
 
 def _api_url(client: Any, path: str) -> str:
@@ -153,13 +184,24 @@ def _post(client: Any, repo: str, token: str, item: QueueItem, config: QueueConf
     response = client.post(
         _api_url(client, f"/repos/{repo}/actions/workflows/{config.workflow}/dispatches"),
         json={"ref": config.ref, "inputs": {"model": item.repo_id, "revision": item.sha}},
-        headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
-                 "X-GitHub-Api-Version": "2022-11-28"})
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+        },
+    )
     return response.status_code, "" if response.status_code == 204 else response.text[:200]
 
 
-def dispatch(paths: Paths, items: list[QueueItem], client: Any, repo: str, token: str, now: dt.datetime,
-             config: QueueConfig | None = None) -> list[QueueItem]:
+def dispatch(
+    paths: Paths,
+    items: list[QueueItem],
+    client: Any,
+    repo: str,
+    token: str,
+    now: dt.datetime,
+    config: QueueConfig | None = None,
+) -> list[QueueItem]:
     """POST a workflow_dispatch of steer.yml (inputs model, revision) for each item, recording each
     outcome in queue.json as it happens, so a crash never causes a second dispatch."""
     config = config or QueueConfig()
@@ -170,8 +212,13 @@ def dispatch(paths: Paths, items: list[QueueItem], client: Any, repo: str, token
         except Exception as exc:  # network failure: recorded, retried next run
             code, error = 0, f"{type(exc).__name__}: {exc}"[:200]
         status = "dispatched" if code == 204 else "dispatch_failed"
-        entry = {**{k: v for k, v in asdict(item).items() if k not in ("status", "reason", "extra")},
-                 "status": status, "dispatched_at": format_instant(now), "http_status": code, "error": error}
+        entry = {
+            **{k: v for k, v in asdict(item).items() if k not in ("status", "reason", "extra")},
+            "status": status,
+            "dispatched_at": format_instant(now),
+            "http_status": code,
+            "error": error,
+        }
         queue = read_queue(paths)
         queue[item.key] = entry
         write_queue(paths, queue)
@@ -193,5 +240,8 @@ def load_config(paths: Paths, *, architectures: bool = True) -> QueueConfig:
     if unknown:
         raise ValueError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
     kinds = tuple(values.get("kinds", QueueConfig.kinds))
-    return QueueConfig(**{k: v for k, v in values.items() if k in known}, kinds=kinds,
-                       architectures=supported_architectures() if architectures else None)
+    return QueueConfig(
+        **{k: v for k, v in values.items() if k in known},
+        kinds=kinds,
+        architectures=supported_architectures() if architectures else None,
+    )

@@ -43,8 +43,10 @@ def _error_reasons(result: dict) -> list[str]:
     dtype = checks.get("batch_equivalence_dtype") or run["dtype"]  # the check may run in fp32
     tolerance = BATCH_TOLERANCE.get(dtype, 5e-2)
     if not checks["batch_equivalence_max_abs"] <= tolerance:
-        reasons.append(f"batched scoring differs from one-at-a-time by {checks['batch_equivalence_max_abs']:.3g} "
-                       f"> {tolerance:g} ({dtype})")
+        reasons.append(
+            f"batched scoring differs from one-at-a-time by {checks['batch_equivalence_max_abs']:.3g} "
+            f"> {tolerance:g} ({dtype})"
+        )
     if result["data"]["n"] < MIN_N:
         reasons.append(f"N = {result['data']['n']} < {MIN_N} questions: too few to decide")
     if result["controls"]["k"] < MIN_K:
@@ -75,8 +77,14 @@ def sub_checks(result: dict) -> dict[str, bool | None]:
     }
 
 
-PASS_CHECKS = ("delta_positive_ci_excludes_0", "mcnemar_p_below_0.05", "above_random_q95",
-               "beats_negated_direction", "side_effects_within_kappa", "E_upper_reaches_E_min")
+PASS_CHECKS = (
+    "delta_positive_ci_excludes_0",
+    "mcnemar_p_below_0.05",
+    "above_random_q95",
+    "beats_negated_direction",
+    "side_effects_within_kappa",
+    "E_upper_reaches_E_min",
+)
 
 
 def decide(result: dict) -> Decision:
@@ -89,8 +97,10 @@ def decide(result: dict) -> Decision:
     if subs["fail_E_upper_below_E_min"]:
         fails.append(f"upper 95% bound of E = {result['effect']['E_ci95'][1]:.3f} < E_min = {E_MIN}")
     if subs["fail_not_above_random_q50"]:
-        fails.append(f"delta = {result['effect']['delta']:+.4f} <= median of random directions "
-                     f"({result['controls']['q50']:+.4f})")
+        fails.append(
+            f"delta = {result['effect']['delta']:+.4f} <= median of random directions "
+            f"({result['controls']['q50']:+.4f})"
+        )
     if fails:
         return Decision("FAIL", fails, subs)
     missing = [name for name in PASS_CHECKS if not subs[name]]
@@ -117,6 +127,7 @@ def _num(lo: float = -math.inf, hi: float = math.inf, optional: bool = False) ->
         if not _is_num(value) or not lo <= value <= hi:
             return f"must be a number in [{lo}, {hi}], got {value!r}"
         return None
+
     return check
 
 
@@ -124,6 +135,7 @@ def _int(lo: int = 0) -> Any:
     def check(value: Any) -> str | None:
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= lo
         return None if ok else f"must be an integer >= {lo}, got {value!r}"
+
     return check
 
 
@@ -136,6 +148,7 @@ def _str(pattern: re.Pattern | None = None, choices: tuple = ()) -> Any:
         if pattern and not pattern.match(value):
             return f"does not match {pattern.pattern}: {value!r}"
         return None
+
     return check
 
 
@@ -149,6 +162,7 @@ def _list(item: Any, length: int | None = None) -> Any:
             return f"must be a list{f' of {length}' if length is not None else ''}, got {value!r}"
         problems = [p for p in map(item, value) if p]
         return problems[0] if problems else None
+
     return check
 
 
@@ -158,36 +172,69 @@ CI = _list(_num(-1.0, 1.0), 2)
 E_CI = _list(_num(optional=True), 2)
 
 FIELDS: dict[str, Any] = {
-    "schema_version": _int(1), "protocol": _str(choices=(PROTOCOL,)), "verdict": _str(choices=VERDICTS),
+    "schema_version": _int(1),
+    "protocol": _str(choices=(PROTOCOL,)),
+    "verdict": _str(choices=VERDICTS),
     "verdict_reasons": _list(_str()),
-    "checks.hook_logits_change": _bool, "checks.alpha0_identical": _bool, "checks.hook_removed": _bool,
+    "checks.hook_logits_change": _bool,
+    "checks.alpha0_identical": _bool,
+    "checks.hook_removed": _bool,
     "checks.batch_equivalence_max_abs": _num(0.0),
-    "model.id": _str(), "model.revision": _str(_HEX40), "model.source": _str(choices=("hub", "local", "gguf")),
-    "model.architecture": _str(), "model.num_layers": _int(1), "model.hidden_size": _int(1),
-    "model.n_params": _int(1), "model.license": _str(),
-    "run.dtype": _str(choices=tuple(BATCH_TOLERANCE)), "run.device": _str(), "run.started_at": _str(_INSTANT),
-    "run.seed": _int(0), "run.prompt_format": _str(choices=("qa_primer_6shot", "zero_shot")),
+    "model.id": _str(),
+    "model.revision": _str(_HEX40),
+    "model.source": _str(choices=("hub", "local", "gguf")),
+    "model.architecture": _str(),
+    "model.num_layers": _int(1),
+    "model.hidden_size": _int(1),
+    "model.n_params": _int(1),
+    "model.license": _str(),
+    "run.dtype": _str(choices=tuple(BATCH_TOLERANCE)),
+    "run.device": _str(),
+    "run.started_at": _str(_INSTANT),
+    "run.seed": _int(0),
+    "run.prompt_format": _str(choices=("qa_primer_6shot", "zero_shot")),
     "run.batch_size": _int(1),
-    "data.dataset": _str(choices=("truthfulqa",)), "data.commit": _str(_HEX40), "data.csv_sha256": _str(_HEX64),
-    "data.n": _int(1), "data.folds": _int(2), "data.fold_sizes": _list(_int(1)),
-    "intervention.layer": _int(0), "intervention.alpha_grid": _list(_num(0.0)),
-    "intervention.alpha_per_fold": _list(_num(0.0)), "intervention.r_per_fold": _list(_num(0.0)),
+    "data.dataset": _str(choices=("truthfulqa",)),
+    "data.commit": _str(_HEX40),
+    "data.csv_sha256": _str(_HEX64),
+    "data.n": _int(1),
+    "data.folds": _int(2),
+    "data.fold_sizes": _list(_int(1)),
+    "intervention.layer": _int(0),
+    "intervention.alpha_grid": _list(_num(0.0)),
+    "intervention.alpha_per_fold": _list(_num(0.0)),
+    "intervention.r_per_fold": _list(_num(0.0)),
     "intervention.vector_norm_per_fold": _list(_num(0.0)),
     "intervention.direction_cosine_between_folds": _num(-1.0, 1.0),
     **{f"accuracy.mc1.{c}": PROB for c in ("base", "steer", "neg", "paper")},
     **{f"accuracy.{m}.{c}": PROB for m in ("mc2", "binary") for c in ("base", "steer", "neg")},
-    "effect.delta": SIGNED, "effect.delta_ci95": CI, "effect.mcnemar.b": _int(0), "effect.mcnemar.c": _int(0),
-    "effect.mcnemar.p": PROB, "effect.E": _num(optional=True), "effect.E_ci95": E_CI,
-    "effect.fix_rate": PROB, "effect.break_rate": PROB, "effect.delta_minus_neg": SIGNED,
-    "effect.delta_minus_neg_ci95": CI, "effect.E_claim_in_ci": _bool,
-    "controls.k": _int(0), "controls.seeds": _list(_int(0)), "controls.delta_random": _list(SIGNED),
-    "controls.q50": _num(-1.0, 1.0, optional=True), "controls.q95": _num(-1.0, 1.0, optional=True),
+    "effect.delta": SIGNED,
+    "effect.delta_ci95": CI,
+    "effect.mcnemar.b": _int(0),
+    "effect.mcnemar.c": _int(0),
+    "effect.mcnemar.p": PROB,
+    "effect.E": _num(optional=True),
+    "effect.E_ci95": E_CI,
+    "effect.fix_rate": PROB,
+    "effect.break_rate": PROB,
+    "effect.delta_minus_neg": SIGNED,
+    "effect.delta_minus_neg_ci95": CI,
+    "effect.E_claim_in_ci": _bool,
+    "controls.k": _int(0),
+    "controls.seeds": _list(_int(0)),
+    "controls.delta_random": _list(SIGNED),
+    "controls.q50": _num(-1.0, 1.0, optional=True),
+    "controls.q95": _num(-1.0, 1.0, optional=True),
     "controls.delta_rank": _num(0.0, 1.0, optional=True),
-    "side_effects.kappa": _num(0.0), "side_effects.kl_steer": _list(_num(0.0)),
-    "side_effects.ppl_ratio_steer": _list(_num(0.0)), "side_effects.kl_random_median": _num(0.0, optional=True),
+    "side_effects.kappa": _num(0.0),
+    "side_effects.kl_steer": _list(_num(0.0)),
+    "side_effects.ppl_ratio_steer": _list(_num(0.0)),
+    "side_effects.kl_random_median": _num(0.0, optional=True),
     "layer_sweep": _list(lambda item: None if isinstance(item, dict) else "must be an object"),
-    **{f"timing.{k}": _num(0.0) for k in ("load_s", "direction_s", "scoring_s", "total_s", "tokens_per_s",
-                                          "peak_mem_gb")},
+    **{
+        f"timing.{k}": _num(0.0)
+        for k in ("load_s", "direction_s", "scoring_s", "total_s", "tokens_per_s", "peak_mem_gb")
+    },
     "timing.tokens_scored": _int(0),
     **{f"software.{k}": _str() for k in ("python", "torch", "transformers", "tracker")},
 }
@@ -254,8 +301,10 @@ def validate(result: Any) -> list[str]:
     problems = _arithmetic_problems(result)
     decision = decide(result)
     if decision.verdict != result["verdict"]:
-        problems.append(f"verdict: the numbers give {decision.verdict} by STEERING.md section 8, "
-                        f"the file says {result['verdict']} ({'; '.join(decision.reasons)})")
+        problems.append(
+            f"verdict: the numbers give {decision.verdict} by STEERING.md section 8, "
+            f"the file says {result['verdict']} ({'; '.join(decision.reasons)})"
+        )
     claim = sub_checks(result)["E_claim_in_ci"]
     if claim is not None and claim != result["effect"]["E_claim_in_ci"]:
         problems.append("effect.E_claim_in_ci: does not follow from effect.E_ci95")

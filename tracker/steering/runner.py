@@ -32,10 +32,16 @@ def software() -> dict:
     """Versions of everything that can change a number."""
     import torch
 
-    return {"python": platform.python_version(), "torch": torch.__version__,
-            "transformers": _version("transformers"), "cuda": torch.version.cuda if torch.cuda.is_available() else None,
-            "gguf": _version("gguf"), "numpy": _version("numpy"), "scipy": _version("scipy"),
-            "tracker": _version("cape-tracker") or "0.1.0"}
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": _version("transformers"),
+        "cuda": torch.version.cuda if torch.cuda.is_available() else None,
+        "gguf": _version("gguf"),
+        "numpy": _version("numpy"),
+        "scipy": _version("scipy"),
+        "tracker": _version("cape-tracker") or "0.1.0",
+    }
 
 
 def reductions(config: ProtocolConfig, n_available: int) -> list[str]:
@@ -75,38 +81,83 @@ def _peak_memory_gb(device: str) -> float:
 
 def run_section(lm: LoadedModel, config: ProtocolConfig, started_at: dt.datetime, n_available: int) -> dict:
     changes = reductions(config, n_available)
-    return {"dtype": dtype_name(lm.dtype), "device": lm.device, "device_name": _device_name(lm.device),
-            "started_at": format_instant(started_at), "seed": config.seed, "prompt_format": config.prompt_format,
-            "batch_size": config.batch_size, "batch_tokens": config.batch_tokens,
-            "shared_prefix": config.share_prefix, "protocol_variant": "reduced" if changes else "full",
-            "reductions": changes}
+    return {
+        "dtype": dtype_name(lm.dtype),
+        "device": lm.device,
+        "device_name": _device_name(lm.device),
+        "started_at": format_instant(started_at),
+        "seed": config.seed,
+        "prompt_format": config.prompt_format,
+        "batch_size": config.batch_size,
+        "batch_tokens": config.batch_tokens,
+        "shared_prefix": config.share_prefix,
+        "protocol_variant": "reduced" if changes else "full",
+        "reductions": changes,
+    }
 
 
-def evaluate(lm: LoadedModel, paths: Paths, config: ProtocolConfig, *, started_at: dt.datetime,
-             load_s: float = 0.0, progress: Progress | None = None) -> dict:
+def evaluate(
+    lm: LoadedModel,
+    paths: Paths,
+    config: ProtocolConfig,
+    *,
+    started_at: dt.datetime,
+    load_s: float = 0.0,
+    progress: Progress | None = None,
+) -> dict:
     """The protocol on an already loaded model, as a complete, decided §9 result."""
     t0 = time.perf_counter()
     dataset = load_truthfulqa(paths.data / "truthfulqa")
     measured = Protocol(lm, dataset, load_neutral(paths.data / "neutral.txt"), config, progress).run()
     timing = measured.pop("timing")
-    timing.update(load_s=round(load_s, 3), total_s=round(load_s + time.perf_counter() - t0, 3),
-                  tokens_per_s=round(timing["tokens_scored"] / max(timing.get("scoring_s", 0.0), 1e-9), 1),
-                  peak_mem_gb=round(_peak_memory_gb(lm.device), 3))
+    timing.update(
+        load_s=round(load_s, 3),
+        total_s=round(load_s + time.perf_counter() - t0, 3),
+        tokens_per_s=round(timing["tokens_scored"] / max(timing.get("scoring_s", 0.0), 1e-9), 1),
+        peak_mem_gb=round(_peak_memory_gb(lm.device), 3),
+    )
     timing.setdefault("direction_s", 0.0)
     timing.setdefault("scoring_s", 0.0)
-    result = {"schema_version": SCHEMA_VERSION, "protocol": PROTOCOL, "verdict": "ERROR", "verdict_reasons": [],
-              "model": dict(lm.info), "run": run_section(lm, config, started_at, len(dataset.questions)),
-              **measured, "timing": timing, "software": software()}
+    result = {
+        "schema_version": SCHEMA_VERSION,
+        "protocol": PROTOCOL,
+        "verdict": "ERROR",
+        "verdict_reasons": [],
+        "model": dict(lm.info),
+        "run": run_section(lm, config, started_at, len(dataset.questions)),
+        **measured,
+        "timing": timing,
+        "software": software(),
+    }
     decision = decide(result)
-    result.update(verdict=decision.verdict, verdict_reasons=decision.reasons,
-                  decision={"rule": "STEERING.md section 8", "E_claim": E_CLAIM, "E_min": E_MIN,
-                            "min_n": MIN_N, "min_k": MIN_K, "sub_checks": decision.sub_checks})
+    result.update(
+        verdict=decision.verdict,
+        verdict_reasons=decision.reasons,
+        decision={
+            "rule": "STEERING.md section 8",
+            "E_claim": E_CLAIM,
+            "E_min": E_MIN,
+            "min_n": MIN_N,
+            "min_k": MIN_K,
+            "sub_checks": decision.sub_checks,
+        },
+    )
     return result
 
 
-def run(spec: str, paths: Paths, config: ProtocolConfig, *, revision: str | None = None, device: str | None = None,
-        dtype: str | None = None, model_id: str | None = None, license: str = "", now: dt.datetime,
-        progress: Progress | None = None) -> dict:
+def run(
+    spec: str,
+    paths: Paths,
+    config: ProtocolConfig,
+    *,
+    revision: str | None = None,
+    device: str | None = None,
+    dtype: str | None = None,
+    model_id: str | None = None,
+    license: str = "",
+    now: dt.datetime,
+    progress: Progress | None = None,
+) -> dict:
     """Load `spec` (Hub id, folder, .gguf or pkg:NAME) and run the regression on it."""
     t0 = time.perf_counter()
     lm = load_model(spec, revision=revision, device=device, dtype=dtype, model_id=model_id, license=license)

@@ -46,8 +46,8 @@ def token_logprobs(logits: Any, targets: Any, chunk: int = 2048) -> Any:
 
     out = []
     for start in range(0, logits.shape[0], chunk):
-        rows = logits[start:start + chunk].float()
-        picked = rows.gather(-1, targets[start:start + chunk, None])[:, 0]
+        rows = logits[start : start + chunk].float()
+        picked = rows.gather(-1, targets[start : start + chunk, None])[:, 0]
         out.append(picked - torch.logsumexp(rows, dim=-1))
     return torch.cat(out) if out else logits.new_zeros(0, dtype=torch.float32)
 
@@ -59,8 +59,16 @@ def _accepts(model: Any, name: str) -> bool:
 class Scorer:
     """Scores requests with one model and one installed Steering hook."""
 
-    def __init__(self, lm: Any, steering: Any, *, batch_size: int = 64, batch_tokens: int = 8192,
-                 share_prefix: bool = True, tokens: TokenCount | None = None):
+    def __init__(
+        self,
+        lm: Any,
+        steering: Any,
+        *,
+        batch_size: int = 64,
+        batch_tokens: int = 8192,
+        share_prefix: bool = True,
+        tokens: TokenCount | None = None,
+    ):
         self.lm, self.steering = lm, steering
         self.batch_size, self.batch_tokens, self.share_prefix = batch_size, batch_tokens, share_prefix
         self.tokens = tokens if tokens is not None else TokenCount()
@@ -88,7 +96,9 @@ class Scorer:
         chunks: list[list[int]] = []
         current: list[int] = []
         for i in ordered:
-            if current and (len(current) >= self.batch_size or (len(current) + 1) * width(i) > self.batch_tokens):
+            if current and (
+                len(current) >= self.batch_size or (len(current) + 1) * width(i) > self.batch_tokens
+            ):
                 chunks.append(current)
                 current = []
             current.append(i)
@@ -104,13 +114,24 @@ class Scorer:
         ids = torch.tensor([prefix], device=self.lm.device)
         kwargs = {"logits_to_keep": 1} if self._logits_to_keep else {}
         cache = DynamicCache(config=self.lm.model.config)
-        out = self.lm.model(input_ids=ids, attention_mask=torch.ones_like(ids), past_key_values=cache,
-                            use_cache=True, **kwargs)
+        out = self.lm.model(
+            input_ids=ids,
+            attention_mask=torch.ones_like(ids),
+            past_key_values=cache,
+            use_cache=True,
+            **kwargs,
+        )
         self.tokens.computed += len(prefix)
         return out.past_key_values
 
-    def _score_group(self, prompt: tuple[int, ...], members: list[int], requests: list[Request],
-                     vectors: Any, out: np.ndarray) -> None:
+    def _score_group(
+        self,
+        prompt: tuple[int, ...],
+        members: list[int],
+        requests: list[Request],
+        vectors: Any,
+        out: np.ndarray,
+    ) -> None:
         import torch
 
         prefix = prompt[:-1]
@@ -122,34 +143,42 @@ class Scorer:
                 sums = self._forward_suffix(suffixes, conditions, vectors, cache, len(prefix))
                 out[chunk] = sums
 
-    def _forward_suffix(self, suffixes: list[tuple[int, ...]], conditions: list[int], vectors: Any,
-                        cache: Any, offset: int) -> np.ndarray:
+    def _forward_suffix(
+        self, suffixes: list[tuple[int, ...]], conditions: list[int], vectors: Any, cache: Any, offset: int
+    ) -> np.ndarray:
         """Rows = last prompt token + continuation, after `offset` cached prefix tokens."""
         import torch
 
         device, n = self.lm.device, len(suffixes)
         width = max(len(s) for s in suffixes)
         ids, mask = _pad(suffixes, width, self._pad_id(), device)
-        kwargs: dict[str, Any] = {"position_ids": torch.arange(offset, offset + width, device=device).expand(n, -1)}
+        kwargs: dict[str, Any] = {
+            "position_ids": torch.arange(offset, offset + width, device=device).expand(n, -1)
+        }
         if cache is not None:
             kwargs["past_key_values"] = _repeat_cache(cache, n)
             mask_full = torch.cat([torch.ones(n, offset, dtype=mask.dtype, device=device), mask], dim=1)
         else:
             mask_full = mask
         self.steering.set(vectors[conditions], mask)
-        logits = self.lm.model(input_ids=ids, attention_mask=mask_full, use_cache=cache is not None,
-                               **kwargs).logits
+        logits = self.lm.model(
+            input_ids=ids, attention_mask=mask_full, use_cache=cache is not None, **kwargs
+        ).logits
         self.tokens.computed += int(mask.sum())
         # position j predicts suffix token j+1, i.e. continuation token j
         wanted = mask[:, 1:].bool()
         lp = token_logprobs(logits[:, :-1][wanted], ids[:, 1:][wanted])
         return _row_sums(lp, wanted)
 
-    def _score_plain(self, members: list[int], requests: list[Request], vectors: Any, out: np.ndarray) -> None:
+    def _score_plain(
+        self, members: list[int], requests: list[Request], vectors: Any, out: np.ndarray
+    ) -> None:
         import torch
 
         with torch.inference_mode():
-            for chunk in self._chunks(members, lambda i: len(requests[i].prompt) + len(requests[i].continuation)):
+            for chunk in self._chunks(
+                members, lambda i: len(requests[i].prompt) + len(requests[i].continuation)
+            ):
                 out[chunk] = self._forward_plain([requests[i] for i in chunk], vectors)
 
     def _forward_plain(self, batch: list[Request], vectors: Any) -> np.ndarray:
@@ -162,17 +191,19 @@ class Scorer:
         steer_mask = torch.zeros_like(mask)
         target = torch.zeros_like(mask, dtype=torch.bool)
         for row, r in enumerate(batch):
-            steer_mask[row, len(r.prompt) - 1:len(seqs[row])] = 1
-            target[row, len(r.prompt):len(seqs[row])] = True
+            steer_mask[row, len(r.prompt) - 1 : len(seqs[row])] = 1
+            target[row, len(r.prompt) : len(seqs[row])] = True
         first = min(len(r.prompt) for r in batch) - 1  # logits needed from here on only
-        kwargs = {"logits_to_keep": torch.arange(first, width - 1, device=device)} if self._logits_to_keep else {}
+        kwargs = (
+            {"logits_to_keep": torch.arange(first, width - 1, device=device)} if self._logits_to_keep else {}
+        )
         self.steering.set(vectors[[r.condition for r in batch]], steer_mask)
         logits = self.lm.model(input_ids=ids, attention_mask=mask, **kwargs).logits
         if not self._logits_to_keep:
-            logits = logits[:, first:width - 1]
+            logits = logits[:, first : width - 1]
         self.tokens.computed += int(mask.sum())
-        wanted = target[:, first + 1:]
-        lp = token_logprobs(logits[wanted], ids[:, first + 1:][wanted])
+        wanted = target[:, first + 1 :]
+        lp = token_logprobs(logits[wanted], ids[:, first + 1 :][wanted])
         return _row_sums(lp, wanted)
 
     def _pad_id(self) -> int:
@@ -187,8 +218,8 @@ def _pad(seqs: list[tuple[int, ...]], width: int, pad_id: int, device: Any) -> t
     ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(seqs), width), dtype=torch.long)
     for row, seq in enumerate(seqs):
-        ids[row, :len(seq)] = torch.tensor(seq, dtype=torch.long)
-        mask[row, :len(seq)] = 1
+        ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[row, : len(seq)] = 1
     return ids.to(device), mask.to(device)
 
 

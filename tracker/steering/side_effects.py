@@ -21,10 +21,12 @@ def neutral_windows(tokenizer: Any, text: str, window: int, max_tokens: int | No
     ids = tokenizer(text, add_special_tokens=False).input_ids
     if max_tokens is not None:
         ids = ids[:max_tokens]
-    return [ids[i:i + window] for i in range(0, len(ids), window) if len(ids[i:i + window]) > 1]
+    return [ids[i : i + window] for i in range(0, len(ids), window) if len(ids[i : i + window]) > 1]
 
 
-def side_effects(lm: Any, steering: Any, windows: list[list[int]], vectors: Any, rows_per_pass: int = 4) -> list[SideEffect]:
+def side_effects(
+    lm: Any, steering: Any, windows: list[list[int]], vectors: Any, rows_per_pass: int = 4
+) -> list[SideEffect]:
     """KL and perplexity ratio for each row of `vectors` [C, H], pooled over all windows."""
     import torch
 
@@ -39,10 +41,10 @@ def side_effects(lm: Any, steering: Any, windows: list[list[int]], vectors: Any,
             targets = ids[0, 1:, None]
             base_nll += float(-base[:-1].gather(-1, targets).sum())
             for start in range(0, n_cond, rows_per_pass):
-                rows = vectors[start:start + rows_per_pass]
+                rows = vectors[start : start + rows_per_pass]
                 kl, nll = _window_stats(lm, steering, ids, rows, base, targets)
-                kl_sum[start:start + len(rows)] += kl
-                nll_sum[start:start + len(rows)] += nll
+                kl_sum[start : start + len(rows)] += kl
+                nll_sum[start : start + len(rows)] += nll
             n_tokens += len(window)
             n_targets += len(window) - 1
     steering.clear()

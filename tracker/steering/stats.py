@@ -48,8 +48,14 @@ def net_correction(delta: np.ndarray | float, acc_base: np.ndarray | float) -> n
         return np.where(np.asarray(acc_base) < 1, np.asarray(delta) / (1 - np.asarray(acc_base)), np.nan)
 
 
-def effect(base: np.ndarray, steer: np.ndarray, neg: np.ndarray, fold_sizes: list[int],
-           n_boot: int = 10_000, seed: int = 0) -> dict:
+def effect(
+    base: np.ndarray,
+    steer: np.ndarray,
+    neg: np.ndarray,
+    fold_sizes: list[int],
+    n_boot: int = 10_000,
+    seed: int = 0,
+) -> dict:
     """The §9 `effect` block: delta, E, McNemar, fix/break rates and their bootstrap CIs."""
     base, steer, neg = (np.asarray(x, dtype=float) for x in (base, steer, neg))
     idx = bootstrap_indices(fold_sizes, n_boot, seed)
@@ -60,12 +66,17 @@ def effect(base: np.ndarray, steer: np.ndarray, neg: np.ndarray, fold_sizes: lis
     test = mcnemar_exact(base.astype(bool), steer.astype(bool))
     wrong, right = int((base == 0).sum()), int((base == 1).sum())
     return {
-        "delta": delta, "delta_ci95": percentile_ci(s_mean - b_mean), "mcnemar": test,
-        "E": None if math.isnan(e_value) else e_value, "E_ci95": e_ci,
-        "fix_rate": test["b"] / wrong if wrong else 0.0, "break_rate": test["c"] / right if right else 0.0,
+        "delta": delta,
+        "delta_ci95": percentile_ci(s_mean - b_mean),
+        "mcnemar": test,
+        "E": None if math.isnan(e_value) else e_value,
+        "E_ci95": e_ci,
+        "fix_rate": test["b"] / wrong if wrong else 0.0,
+        "break_rate": test["c"] / right if right else 0.0,
         "delta_minus_neg": float(steer.mean() - neg.mean()),
         "delta_minus_neg_ci95": percentile_ci(s_mean - n_mean),
-        "n_boot": n_boot, "boot_seed": seed,
+        "n_boot": n_boot,
+        "boot_seed": seed,
     }
 
 
@@ -75,4 +86,8 @@ def random_reference(delta: float, delta_random: list[float]) -> dict:
     if values.size == 0:
         return {"q50": math.nan, "q95": math.nan, "delta_rank": math.nan}
     rank = (float((values < delta).sum()) + 0.5 * float((values == delta).sum())) / values.size
-    return {"q50": float(np.quantile(values, 0.5)), "q95": float(np.quantile(values, 0.95)), "delta_rank": rank}
+    return {
+        "q50": float(np.quantile(values, 0.5)),
+        "q95": float(np.quantile(values, 0.95)),
+        "delta_rank": rank,
+    }

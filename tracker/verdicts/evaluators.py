@@ -37,8 +37,12 @@ class Assessment:
 
 def evidence_row(row: Any, columns: list[str], **extra: Any) -> dict[str, Any]:
     """One model's line in an evidence table: its values, each with source and URL."""
-    out: dict[str, Any] = {"model_id": row.model_id, "model": row.model, "lab": row.lab,
-                           "release_date": row.release_date}
+    out: dict[str, Any] = {
+        "model_id": row.model_id,
+        "model": row.model,
+        "lab": row.lab,
+        "release_date": row.release_date,
+    }
     for column in columns:
         value = getattr(row, column)
         out[column] = None if pd.isna(value) else float(value)
@@ -53,12 +57,16 @@ def evidence_row(row: Any, columns: list[str], **extra: Any) -> dict[str, Any]:
 def evidence_rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     """`evidence_row` for every row of a frame, read column by column: the correlation
     predictions list every scored model, and a pandas row object per model was their main cost."""
-    data: dict[str, list[Any]] = {name: frame[name].tolist() for name in ("model_id", "model", "lab", "release_date")}
+    data: dict[str, list[Any]] = {
+        name: frame[name].tolist() for name in ("model_id", "model", "lab", "release_date")
+    }
     for column in columns:
         data[column] = [None if pd.isna(value) else float(value) for value in frame[column].tolist()]
         data[f"{column}_source"] = frame[f"{column}_source"].tolist()
         data[f"{column}_url"] = frame[f"{column}_url"].tolist()
-        data[f"{column}_known"] = [known.isoformat() if known else None for known in frame[f"{column}_known"].tolist()]
+        data[f"{column}_known"] = [
+            known.isoformat() if known else None for known in frame[f"{column}_known"].tolist()
+        ]
     keys = list(data)
     return [dict(zip(keys, values, strict=True)) for values in zip(*data.values(), strict=True)]
 
@@ -74,7 +82,11 @@ def rank(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 def _spread_reading(rank_spread: float, second_spread: float | None, p: dict) -> str:
     if rank_spread > p["fail_rank_spread_above"]:
         return FAIL
-    if rank_spread < p["pass_rank_spread_below"] and second_spread is not None and second_spread > p["pass_second_spread_above"]:
+    if (
+        rank_spread < p["pass_rank_spread_below"]
+        and second_spread is not None
+        and second_spread > p["pass_second_spread_above"]
+    ):
         return PASS
     return NEITHER
 
@@ -86,23 +98,35 @@ def top_k_spread(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
     if p.get("require_second"):
         ranked = ranked.dropna(subset=[second]).reset_index(drop=True)
     if len(ranked) < k:
-        return Assessment(NEITHER, f"only {len(ranked)} models with {SHORT[first]}; needs {k}",
-                          {"n": len(ranked), "k": k, "rows": evidence_rows(ranked, [first, second])},
-                          insufficient=True)
+        return Assessment(
+            NEITHER,
+            f"only {len(ranked)} models with {SHORT[first]}; needs {k}",
+            {"n": len(ranked), "k": k, "rows": evidence_rows(ranked, [first, second])},
+            insufficient=True,
+        )
     top = ranked.head(k)
     rank_spread = float(top[first].iloc[0] - top[first].iloc[k - 1])
     seconds = top[second].dropna()
     second_spread = float(seconds.max() - seconds.min()) if len(seconds) >= int(p["min_second"]) else None
     outcome = _spread_reading(rank_spread, second_spread, p)
     second_text = "missing" if second_spread is None else f"{second_spread:.1f} pp"
-    summary = (f"top-{k} {SHORT[first]} spread {rank_spread:.1f} pp, {SHORT[second]} spread {second_text}; "
-               f"pass needs < {p['pass_rank_spread_below']:g} and > {p['pass_second_spread_above']:g}, "
-               f"fail if {SHORT[first]} spread > {p['fail_rank_spread_above']:g}")
-    evidence = {"n": len(ranked), "k": k, "rank_spread": rank_spread, "second_spread": second_spread,
-                "second_n": int(len(seconds)), "threshold_pass": p["pass_rank_spread_below"],
-                "threshold_fail": p["fail_rank_spread_above"], "margin_to_pass": rank_spread - p["pass_rank_spread_below"],
-                "margin_to_fail": p["fail_rank_spread_above"] - rank_spread,
-                "rows": [{**row, "rank": i + 1} for i, row in enumerate(evidence_rows(top, [first, second]))]}
+    summary = (
+        f"top-{k} {SHORT[first]} spread {rank_spread:.1f} pp, {SHORT[second]} spread {second_text}; "
+        f"pass needs < {p['pass_rank_spread_below']:g} and > {p['pass_second_spread_above']:g}, "
+        f"fail if {SHORT[first]} spread > {p['fail_rank_spread_above']:g}"
+    )
+    evidence = {
+        "n": len(ranked),
+        "k": k,
+        "rank_spread": rank_spread,
+        "second_spread": second_spread,
+        "second_n": int(len(seconds)),
+        "threshold_pass": p["pass_rank_spread_below"],
+        "threshold_fail": p["fail_rank_spread_above"],
+        "margin_to_pass": rank_spread - p["pass_rank_spread_below"],
+        "margin_to_fail": p["fail_rank_spread_above"] - rank_spread,
+        "rows": [{**row, "rank": i + 1} for i, row in enumerate(evidence_rows(top, [first, second]))],
+    }
     return Assessment(outcome, summary, evidence)
 
 
@@ -156,9 +180,14 @@ def correlation(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
     outcome = _correlation_reading(n, r, p)
     r_text = "undefined" if r is None else f"{r:+.3f}"
     summary = f"r({SHORT[x]}, {SHORT[y]}) = {r_text} on n = {n}; {_correlation_criteria(p)}"
-    evidence: dict[str, Any] = {"n": n, "r": r, "p": None if r is None or n < 3 else float(stats.pearsonr(both[x], both[y])[1]),
-                                "threshold_n": p["min_n_pass"], "diagnostics": correlation_diagnostics(both, p),
-                                "rows": evidence_rows(both, [x, y])}
+    evidence: dict[str, Any] = {
+        "n": n,
+        "r": r,
+        "p": None if r is None or n < 3 else float(stats.pearsonr(both[x], both[y])[1]),
+        "threshold_n": p["min_n_pass"],
+        "diagnostics": correlation_diagnostics(both, p),
+        "rows": evidence_rows(both, [x, y]),
+    }
     if "baseline_r" in p and r is not None:
         evidence["delta_r_vs_baseline"] = r - p["baseline_r"]
     return Assessment(outcome, summary, evidence, insufficient=n < p["min_n_pass"])
@@ -166,7 +195,9 @@ def correlation(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
 
 def _lab_releases(frame: pd.DataFrame, p: dict) -> pd.DataFrame:
     start = dt.date.fromisoformat(p["released_from"])
-    rows = frame[(frame["lab"] == p["lab"]) & frame["release_day"].map(lambda d: d is not None and d >= start)]
+    rows = frame[
+        (frame["lab"] == p["lab"]) & frame["release_day"].map(lambda d: d is not None and d >= start)
+    ]
     names = rows["model"].str.lower()
     if p.get("name_include"):
         rows = rows[names.str.contains(p["name_include"], regex=True)]
@@ -182,10 +213,16 @@ def signed(value: float) -> str:
 
 def _h_test(p: dict) -> tuple[Callable[[float], bool], Callable[[float], bool], str]:
     if "pass_h_below" in p:
-        return (lambda h: h < p["pass_h_below"]), (lambda h: h > p["fail_h_above"]), \
-            f"pass needs h < {signed(p['pass_h_below'])} for both; fail if h > {signed(p['fail_h_above'])} for either"
-    return (lambda h: h > p["pass_h_above"]), (lambda h: h < p["fail_h_below"]), \
-        f"pass needs h > {signed(p['pass_h_above'])} for both; fail if h < {signed(p['fail_h_below'])} for either"
+        return (
+            (lambda h: h < p["pass_h_below"]),
+            (lambda h: h > p["fail_h_above"]),
+            f"pass needs h < {signed(p['pass_h_below'])} for both; fail if h > {signed(p['fail_h_above'])} for either",
+        )
+    return (
+        (lambda h: h > p["pass_h_above"]),
+        (lambda h: h < p["fail_h_below"]),
+        f"pass needs h > {signed(p['pass_h_above'])} for both; fail if h < {signed(p['fail_h_below'])} for either",
+    )
 
 
 def slots(frame: pd.DataFrame, p: dict, as_of: dt.date) -> tuple[list[dict], list[dict]]:
@@ -198,12 +235,26 @@ def slots(frame: pd.DataFrame, p: dict, as_of: dt.date) -> tuple[list[dict], lis
         scored = not (math.isnan(row.swe_bench_verified) or math.isnan(row.gpqa_diamond))
         waited = (as_of - row.release_day).days
         if not scored and waited > int(p["score_wait_days"]):
-            dropped.append({"model_id": row.model_id, "model": row.model, "release_date": row.release_date,
-                            "reason": f"no SWE and GPQA {waited} days after release"})
+            dropped.append(
+                {
+                    "model_id": row.model_id,
+                    "model": row.model,
+                    "release_date": row.release_date,
+                    "reason": f"no SWE and GPQA {waited} days after release",
+                }
+            )
             continue
         h = h_field(row.swe_bench_verified, row.gpqa_diamond) if scored else None
-        h_rounded = h_field(row.swe_bench_verified, row.gpqa_diamond, PUBLISHED_SLOPE, PUBLISHED_INTERCEPT) if scored else None
-        taken.append(evidence_row(row, ["swe_bench_verified", "gpqa_diamond"], h=h, h_published_eq=h_rounded, scored=scored))
+        h_rounded = (
+            h_field(row.swe_bench_verified, row.gpqa_diamond, PUBLISHED_SLOPE, PUBLISHED_INTERCEPT)
+            if scored
+            else None
+        )
+        taken.append(
+            evidence_row(
+                row, ["swe_bench_verified", "gpqa_diamond"], h=h, h_published_eq=h_rounded, scored=scored
+            )
+        )
     return taken, dropped
 
 
@@ -212,10 +263,19 @@ def next_releases_h(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
     passes, fails, criteria = _h_test(p)
     taken, dropped = slots(frame, p, as_of)
     scored = [s for s in taken if s["scored"]]
-    evidence = {"n": len(scored), "slots": int(p["slots"]), "rows": taken, "dropped": dropped,
-                "rounding_sensitive": any(passes(s["h"]) != passes(s["h_published_eq"]) or
-                                          fails(s["h"]) != fails(s["h_published_eq"]) for s in scored)}
-    listing = ", ".join(f"{s['model']} h = {s['h']:+.2f}" for s in scored) or "no qualifying release scored yet"
+    evidence = {
+        "n": len(scored),
+        "slots": int(p["slots"]),
+        "rows": taken,
+        "dropped": dropped,
+        "rounding_sensitive": any(
+            passes(s["h"]) != passes(s["h_published_eq"]) or fails(s["h"]) != fails(s["h_published_eq"])
+            for s in scored
+        ),
+    }
+    listing = (
+        ", ".join(f"{s['model']} h = {s['h']:+.2f}" for s in scored) or "no qualifying release scored yet"
+    )
     summary = f"{listing} ({len(scored)} of {p['slots']} slots); {criteria}"
     if any(fails(s["h"]) for s in scored):
         return Assessment(FAIL, summary, evidence, final=True)

@@ -61,13 +61,26 @@ class Verdict:
     def to_json(self) -> dict[str, Any]:
         spec = self.spec
         return {
-            "id": spec.id, "title": spec.title, "short": spec.short, "status": self.status,
-            "provisional": self.provisional, "deadline": spec.deadline, "days_left": self.days_left(),
-            "as_of": self.as_of.isoformat(), "evidence": self.evidence, "decided_at": self.decided_at,
-            "source_sensitive": self.source_sensitive, "by_source": self.by_source,
-            "late_evidence": self.late_evidence, "text": spec.text, "published_in": spec.published_in,
-            "paper_url": spec.paper_url, "registered_at": spec.registered_at, "evaluator": spec.evaluator,
-            "parameters": spec.parameters, "decisions": spec.decisions,
+            "id": spec.id,
+            "title": spec.title,
+            "short": spec.short,
+            "status": self.status,
+            "provisional": self.provisional,
+            "deadline": spec.deadline,
+            "days_left": self.days_left(),
+            "as_of": self.as_of.isoformat(),
+            "evidence": self.evidence,
+            "decided_at": self.decided_at,
+            "source_sensitive": self.source_sensitive,
+            "by_source": self.by_source,
+            "late_evidence": self.late_evidence,
+            "text": spec.text,
+            "published_in": spec.published_in,
+            "paper_url": spec.paper_url,
+            "registered_at": spec.registered_at,
+            "evaluator": spec.evaluator,
+            "parameters": spec.parameters,
+            "decisions": spec.decisions,
             "amendments": [asdict(a) for a in spec.amendments],
         }
 
@@ -107,8 +120,16 @@ def evaluate(spec: PredictionSpec, panels: PanelSource, as_of: dt.date) -> Verdi
     decided_at = decision_time(spec, main, due) if status in FINAL else None
     by_source = {name: (f"{s}:{p}" if p else s) for name, (s, p) in readings.items()}
     evidence = {"summary": main.summary, "snapshot": day.isoformat(), **main.evidence}
-    return Verdict(spec, as_of, status, provisional, evidence, decided_at,
-                   source_sensitive=len(set(by_source.values())) > 1, by_source=by_source)
+    return Verdict(
+        spec,
+        as_of,
+        status,
+        provisional,
+        evidence,
+        decided_at,
+        source_sensitive=len(set(by_source.values())) > 1,
+        by_source=by_source,
+    )
 
 
 def decision_time(spec: PredictionSpec, assessment: Assessment, due: bool) -> str:
@@ -116,8 +137,13 @@ def decision_time(spec: PredictionSpec, assessment: Assessment, due: bool) -> st
     day its last deciding score became known (so every replay gives the same instant)."""
     if due:
         return spec.deadline
-    known = [v for row in assessment.evidence.get("rows", []) if row.get("scored", True)
-             for k, v in row.items() if k.endswith("_known") and v]
+    known = [
+        v
+        for row in assessment.evidence.get("rows", [])
+        if row.get("scored", True)
+        for k, v in row.items()
+        if k.endswith("_known") and v
+    ]
     day = dt.date.fromisoformat(max(known)) if known else spec.deadline_day()
     return format_instant(dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC))
 
@@ -128,7 +154,9 @@ def evaluate_all(paths: Paths, as_of: dt.date, source: PanelSource | None = None
     shares its panels with the rest of the run (see tracker.panel.PanelSource)."""
     panels = source or PanelSource(paths)
     recorded = read_state(paths).get("predictions", {})
-    return [apply_finality(evaluate(spec, panels, as_of), recorded.get(spec.id)) for spec in load_specs(paths)]
+    return [
+        apply_finality(evaluate(spec, panels, as_of), recorded.get(spec.id)) for spec in load_specs(paths)
+    ]
 
 
 def apply_finality(verdict: Verdict, recorded: dict | None) -> Verdict:
@@ -141,8 +169,14 @@ def apply_finality(verdict: Verdict, recorded: dict | None) -> Verdict:
         return verdict
     late = f"re-evaluated on {verdict.as_of}: {verdict.status} ({verdict.evidence.get('summary')})"
     evidence = {**verdict.evidence, "summary": recorded.get("summary", "")}
-    return replace(verdict, status=recorded["status"], provisional=None, decided_at=recorded["decided_at"],
-                   evidence=evidence, late_evidence=late)
+    return replace(
+        verdict,
+        status=recorded["status"],
+        provisional=None,
+        decided_at=recorded["decided_at"],
+        evidence=evidence,
+        late_evidence=late,
+    )
 
 
 def read_state(paths: Paths) -> dict[str, Any]:
@@ -155,10 +189,20 @@ def read_state(paths: Paths) -> dict[str, Any]:
 def state_of(verdicts: list[Verdict]) -> dict[str, Any]:
     """What data/verdicts.json records: no wall-clock time, so reruns write the same bytes."""
     as_of = verdicts[0].as_of.isoformat() if verdicts else ""
-    return {"as_of": as_of, "predictions": {v.id: {
-        "status": v.status, "provisional": v.provisional, "decided_at": v.decided_at,
-        "summary": v.evidence.get("summary", ""), "source_sensitive": v.source_sensitive,
-        "late_evidence": v.late_evidence} for v in verdicts}}
+    return {
+        "as_of": as_of,
+        "predictions": {
+            v.id: {
+                "status": v.status,
+                "provisional": v.provisional,
+                "decided_at": v.decided_at,
+                "summary": v.evidence.get("summary", ""),
+                "source_sensitive": v.source_sensitive,
+                "late_evidence": v.late_evidence,
+            }
+            for v in verdicts
+        },
+    }
 
 
 def transition_events(old: dict[str, Any], verdicts: list[Verdict], now: dt.datetime) -> list[Event]:
@@ -167,25 +211,59 @@ def transition_events(old: dict[str, Any], verdicts: list[Verdict], now: dt.date
     events = []
     for verdict in verdicts:
         before = old.get("predictions", {}).get(verdict.id, {})
-        payload = {"prediction": verdict.id, "title": verdict.spec.title, "status": verdict.status,
-                   "summary": verdict.evidence.get("summary", "")}
+        payload = {
+            "prediction": verdict.id,
+            "title": verdict.spec.title,
+            "status": verdict.status,
+            "summary": verdict.evidence.get("summary", ""),
+        }
         if verdict.status in FINAL and before.get("status") != verdict.status:
-            events.append(Event(make_event_id("verdict_decided", verdict.id, verdict.status), "verdict_decided", at, payload))
-        elif before.get("provisional") and verdict.provisional and before["provisional"] != verdict.provisional:
+            events.append(
+                Event(
+                    make_event_id("verdict_decided", verdict.id, verdict.status),
+                    "verdict_decided",
+                    at,
+                    payload,
+                )
+            )
+        elif (
+            before.get("provisional") and verdict.provisional and before["provisional"] != verdict.provisional
+        ):
             payload.update(old=before["provisional"], new=verdict.provisional)
-            events.append(Event(make_event_id("provisional_flipped", verdict.id, verdict.as_of, verdict.provisional),
-                                "provisional_flipped", at, payload))
+            events.append(
+                Event(
+                    make_event_id("provisional_flipped", verdict.id, verdict.as_of, verdict.provisional),
+                    "provisional_flipped",
+                    at,
+                    payload,
+                )
+            )
         if verdict.late_evidence and verdict.late_evidence != before.get("late_evidence"):
             payload.update(note=verdict.late_evidence)
-            events.append(Event(make_event_id("late_evidence", verdict.id, verdict.late_evidence), "late_evidence", at, payload))
+            events.append(
+                Event(
+                    make_event_id("late_evidence", verdict.id, verdict.late_evidence),
+                    "late_evidence",
+                    at,
+                    payload,
+                )
+            )
     return events
 
 
 def amendment_events(verdicts: list[Verdict], now: dt.datetime) -> list[Event]:
     """One event per registered amendment (stable ids: a rerun adds nothing)."""
-    return [Event(make_event_id("amendment", a.file), "amendment", format_instant(now),
-                  {"prediction": a.prediction, "date": a.date, "text": a.text, "reason": a.reason})
-            for v in verdicts for a in v.spec.amendments if a.date <= v.as_of.isoformat()]
+    return [
+        Event(
+            make_event_id("amendment", a.file),
+            "amendment",
+            format_instant(now),
+            {"prediction": a.prediction, "date": a.date, "text": a.text, "reason": a.reason},
+        )
+        for v in verdicts
+        for a in v.spec.amendments
+        if a.date <= v.as_of.isoformat()
+    ]
 
 
 def check(paths: Paths, as_of: dt.date, now: dt.datetime, source: PanelSource | None = None) -> list[Verdict]:

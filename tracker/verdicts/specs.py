@@ -21,8 +21,19 @@ from tracker.records import ValidationError, parse_instant
 from tracker.store import atomic_write_text
 
 LOCK_NAME = "registry.lock"
-REQUIRED = ("id", "title", "short", "text", "published_in", "paper_url", "registered_at", "deadline",
-            "evaluator", "parameters", "decisions")
+REQUIRED = (
+    "id",
+    "title",
+    "short",
+    "text",
+    "published_in",
+    "paper_url",
+    "registered_at",
+    "deadline",
+    "evaluator",
+    "parameters",
+    "decisions",
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +93,15 @@ def load_amendments(paths: Paths) -> list[Amendment]:
     out = []
     for path in sorted(folder.glob("*.toml")) if folder.exists() else []:
         data = _read_toml(path)
-        out.append(Amendment(prediction=data["prediction"], date=data["date"], text=data["text"],
-                             reason=data.get("reason", ""), file=path.name))
+        out.append(
+            Amendment(
+                prediction=data["prediction"],
+                date=data["date"],
+                text=data["text"],
+                reason=data.get("reason", ""),
+                file=path.name,
+            )
+        )
     return sorted(out, key=lambda a: (a.date, a.file))
 
 
@@ -121,10 +139,16 @@ def verify_registry(paths: Paths) -> list[str]:
     """Problems with the registry: edited, missing or unregistered files. Empty when intact."""
     locked = read_lock(paths)
     present = {str(p.relative_to(paths.predictions)): digest(p) for p in registered_files(paths)}
-    problems = [f"{name}: edited after registration (sha256 {present[name][:12]} != {sha[:12]})"
-                for name, sha in sorted(locked.items()) if name in present and present[name] != sha]
+    problems = [
+        f"{name}: edited after registration (sha256 {present[name][:12]} != {sha[:12]})"
+        for name, sha in sorted(locked.items())
+        if name in present and present[name] != sha
+    ]
     problems += [f"{name}: registered but missing" for name in sorted(set(locked) - set(present))]
-    problems += [f"{name}: not registered (run `tracker predictions amend`, never edit)" for name in sorted(set(present) - set(locked))]
+    problems += [
+        f"{name}: not registered (run `tracker predictions amend`, never edit)"
+        for name in sorted(set(present) - set(locked))
+    ]
     if not locked:
         problems.append(f"{LOCK_NAME}: missing or empty")
     return problems
@@ -141,6 +165,8 @@ def add_amendment(paths: Paths, prediction: str, date: dt.date, text: str, reaso
     number = len(list(folder.glob(f"{date.isoformat()}-{prediction}-*.toml"))) + 1 if folder.exists() else 1
     path = folder / f"{date.isoformat()}-{prediction}-{number}.toml"
     body = {"prediction": prediction, "date": date.isoformat(), "text": text, "reason": reason}
-    atomic_write_text(path, "".join(f"{key} = {json.dumps(value, ensure_ascii=False)}\n" for key, value in body.items()))
+    atomic_write_text(
+        path, "".join(f"{key} = {json.dumps(value, ensure_ascii=False)}\n" for key, value in body.items())
+    )
     atomic_write_text(paths.predictions / LOCK_NAME, lock_text(paths))
     return path

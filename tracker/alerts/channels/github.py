@@ -94,16 +94,27 @@ class GitHubChannel:
         if message.event_type != "verdict_decided":
             return Thread(f"prediction-{prediction}", f"Prediction {prediction}: pending", labels)
         status = re.sub(r"[^a-z_]", "", str(message.payload.get("status", "")).lower()) or "decided"
-        return Thread(f"prediction-{prediction}", f"Prediction {prediction}: {status}", labels,
-                      extra_labels=(f"verdict:{status}",), close=True)
+        return Thread(
+            f"prediction-{prediction}",
+            f"Prediction {prediction}: {status}",
+            labels,
+            extra_labels=(f"verdict:{status}",),
+            close=True,
+        )
 
     def find_issue(self, thread: Thread) -> dict[str, Any] | None:
         """The oldest issue (open or closed) whose body carries the thread's marker."""
         marker = thread_marker(thread.key)
-        params = {"labels": ",".join(thread.labels), "state": "all", "per_page": "100",
-                  "sort": "created", "direction": "asc"}
+        params = {
+            "labels": ",".join(thread.labels),
+            "state": "all",
+            "per_page": "100",
+            "sort": "created",
+            "direction": "asc",
+        }
         issues = [
-            issue for issue in self._get_all(f"{self.base}/issues", params, "list issues")
+            issue
+            for issue in self._get_all(f"{self.base}/issues", params, "list issues")
             if marker in (issue.get("body") or "") and "pull_request" not in issue
         ]
         return min(issues, key=lambda issue: issue["number"]) if issues else None
@@ -118,13 +129,17 @@ class GitHubChannel:
     def _create_issue(self, thread: Thread, message: Message) -> dict[str, Any]:
         body = thread_marker(thread.key) + "\n" + self._body(message)
         payload = {"title": thread.title, "body": body, "labels": [*thread.labels, *thread.extra_labels]}
-        return _json(self._request("POST", f"{self.base}/issues", "create issue", json=payload), "create issue")
+        return _json(
+            self._request("POST", f"{self.base}/issues", "create issue", json=payload), "create issue"
+        )
 
     def _settle(self, issue: dict[str, Any], thread: Thread) -> None:
         """On a decided verdict: retitle, label and close the issue (idempotent)."""
         if not thread.close:
             return
-        labels = sorted({*(label["name"] for label in issue.get("labels", [])), *thread.labels, *thread.extra_labels})
+        labels = sorted(
+            {*(label["name"] for label in issue.get("labels", [])), *thread.labels, *thread.extra_labels}
+        )
         payload = {"title": thread.title, "labels": labels, "state": "closed", "state_reason": "completed"}
         self._request("PATCH", f"{self.base}/issues/{issue['number']}", "update issue", json=payload)
 

@@ -21,8 +21,10 @@ from tracker.records import parse_instant
 
 SmtpFactory = Callable[..., smtplib.SMTP]
 PERMANENT_SMTP_ERRORS = (
-    smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError,
-    smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPNotSupportedError,
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
 )
 
 
@@ -54,7 +56,9 @@ class EmailChannel:
 
     name = "email"
 
-    def __init__(self, settings: EmailSettings, smtp_factory: SmtpFactory, tls_context: ssl.SSLContext | None):
+    def __init__(
+        self, settings: EmailSettings, smtp_factory: SmtpFactory, tls_context: ssl.SSLContext | None
+    ):
         self.settings = settings
         self.smtp_factory = smtp_factory
         self.tls_context = tls_context
