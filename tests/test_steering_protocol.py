@@ -118,7 +118,13 @@ def test_a_tiny_run_is_a_valid_result_without_a_verdict(lm, project):
     assert result["data"]["fold_sizes"] == [8, 8]
     assert all(a in SMALL.alpha_grid for a in result["intervention"]["alpha_per_fold"])
     assert all(row["fit_mc1"] is not None for fold in result["intervention"]["alpha_search"] for row in fold)
-    assert result["timing"]["tokens_scored"] > result["timing"]["tokens_computed"] > 0
+    timing = result["timing"]
+    assert timing["tokens_scored"] > timing["tokens_computed"] > 0
+    # throughput counts the tokens the model ran; the tokens the requests span are labelled apart
+    assert timing["tokens_per_s"] == pytest.approx(timing["tokens_computed"] / timing["scoring_s"], rel=1e-2)
+    assert timing["scored_tokens_per_s"] == pytest.approx(
+        timing["tokens_scored"] / timing["scoring_s"], rel=1e-2
+    )
     json.dumps(result, allow_nan=False)
 
 

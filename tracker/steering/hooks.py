@@ -32,6 +32,7 @@ class Steering:
     def __init__(self) -> None:
         self.vectors: Any = None
         self.mask: Any = None
+        self.handle: Any = None  # the RemovableHandle of this hook while it is installed
 
     def set(self, vectors: Any, mask: Any) -> None:
         self.vectors, self.mask = vectors, mask
@@ -52,11 +53,11 @@ class Steering:
 def steering_hook(block: Any) -> Iterator[Steering]:
     """Install a Steering hook on `block` for the duration of the block, removed even on error."""
     steering = Steering()
-    handle = block.register_forward_hook(steering)
+    steering.handle = block.register_forward_hook(steering)
     try:
         yield steering
     finally:
-        handle.remove()
+        steering.handle.remove()
         steering.clear()
 
 
@@ -80,7 +81,10 @@ def capture_outputs(blocks: dict[int, Any]) -> Iterator[dict[int, list]]:
 
 def hook_checks(lm: Any, layer: int, text: str) -> dict:
     """Logit-level proof that the hook works: a vector changes the logits, a zero vector and a
-    removed hook leave them bit-identical. Returns the §9 `checks` fields."""
+    removed hook leave them bit-identical. Returns the §9 `checks` fields.
+
+    Removal is checked on this hook's own handle: other forward hooks on the block are not ours
+    to judge (transformers leaves one on every block after any `output_hidden_states` call)."""
     import torch
 
     model, tok = lm.model, lm.tokenizer
@@ -89,6 +93,7 @@ def hook_checks(lm: Any, layer: int, text: str) -> dict:
     with torch.inference_mode():
         before = model(**batch).logits
         with steering_hook(lm.layers[layer]) as steering:
+            handle = steering.handle
             steering.set(probe, torch.ones_like(batch.input_ids))
             steered = model(**batch).logits
             steering.set(torch.zeros_like(probe), torch.ones_like(batch.input_ids))
@@ -98,6 +103,6 @@ def hook_checks(lm: Any, layer: int, text: str) -> dict:
     return {
         "hook_logits_change": change > 0,
         "alpha0_identical": bool(torch.equal(zero, before)),
-        "hook_removed": bool(torch.equal(after, before)) and not lm.layers[layer]._forward_hooks,
+        "hook_removed": bool(torch.equal(after, before)) and handle.id not in lm.layers[layer]._forward_hooks,
         "hook_max_abs_logit_change": change,
     }

@@ -16,12 +16,32 @@ class SideEffect:
     ppl_ratio: float
 
 
+def special_prefix(tokenizer: Any, text: str) -> list[int]:
+    """The ids the tokenizer puts before any text by default (BOS for Llama-3, Gemma, Mistral;
+    nothing for GPT-2 or SmolLM2): what the model sees at the start of every prompt."""
+    plain = tokenizer(text, add_special_tokens=False).input_ids
+    full = tokenizer(text).input_ids
+    for start in range(len(full) - len(plain) + 1):
+        if full[start : start + len(plain)] == plain:
+            return list(full[:start])
+    raise ValueError("the tokenizer's special tokens change the text's own tokens: cannot find its prefix")
+
+
 def neutral_windows(tokenizer: Any, text: str, window: int, max_tokens: int | None = None) -> list[list[int]]:
-    """The neutral text's token ids cut into consecutive windows of at most `window` tokens."""
+    """The neutral text's token ids cut into consecutive windows of at most `window` tokens, each
+    starting with the tokenizer's default special prefix, as the model sees any text (the
+    prompts and direction statements are tokenised the same way). `max_tokens` counts text
+    tokens only."""
+    prefix = special_prefix(tokenizer, text)
     ids = tokenizer(text, add_special_tokens=False).input_ids
     if max_tokens is not None:
         ids = ids[:max_tokens]
-    return [ids[i : i + window] for i in range(0, len(ids), window) if len(ids[i : i + window]) > 1]
+    step = window - len(prefix)
+    if step < 2:
+        raise ValueError(f"window of {window} tokens leaves no room after {len(prefix)} special tokens")
+    return [
+        prefix + ids[i : i + step] for i in range(0, len(ids), step) if len(prefix + ids[i : i + step]) > 1
+    ]
 
 
 def side_effects(
