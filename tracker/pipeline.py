@@ -28,6 +28,7 @@ from typing import Any
 from tracker.paths import Paths
 from tracker.records import Event, format_instant
 from tracker.store import read_events
+from tracker.verdicts.specs import require_registry
 
 OK, WARNING, SKIPPED, UNAVAILABLE, FAILED = "ok", "warning", "skipped", "unavailable", "failed"
 NEW_EVENTS = ("new_model", "new_score", "new_frontier_release", "new_open_weights", "steering_result")
@@ -237,7 +238,10 @@ def run(
 
     `replay`: rebuild `as_of` as it was (offline, no alerts, on a scratch copy, see
     tracker.replay); `now` should then be `tracker.clock.instant_for(as_of)`.
+    Refuses (RegistryError, before any step) when the registered predictions do not verify:
+    a run decides and publishes.
     """
+    require_registry(paths)
     if steps is None:
         from tracker.pipeline_steps import default_steps
 

@@ -29,6 +29,7 @@ from tracker.alerts.status import alerts_status
 from tracker.cli.common import error, paths_from, print_json
 from tracker.records import ValidationError, format_instant
 from tracker.runlock import RunLocked, run_lock
+from tracker.verdicts.specs import require_registry
 
 DEFAULT_WAIT_SECONDS = 60.0
 
@@ -61,6 +62,7 @@ def handle_send(args: argparse.Namespace) -> int:
     paths = paths_from(args)
     now = dt.datetime.now(dt.UTC)
     try:
+        require_registry(paths)  # an alert publishes: never from an edited registry
         config = load_config(paths, os.environ)
         _warn_misconfigured(config)
         with (

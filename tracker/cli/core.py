@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import math
+import sys
 from typing import Any
 
 from tracker.cli.common import as_of_from, day, error, paths_from, print_json
+from tracker.clock import utc_now
 from tracker.records import ValidationError
 from tracker.stats.coupling import current_stats, frozen_stats
 from tracker.verdicts.predictions import check, evaluate_all
@@ -83,12 +84,18 @@ def _short(value: Any) -> Any:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    """Evaluate (any day) or record (`--record`: today only, since alerts follow the record)."""
     paths = paths_from(args)
-    as_of = as_of_from(args)
-    if args.record:
-        verdicts = check(paths, as_of, dt.datetime.combine(as_of, dt.time(23, 59, 59), tzinfo=dt.UTC))
-    else:
-        verdicts = evaluate_all(paths, as_of)
+    now = utc_now()
+    as_of = args.as_of or now.date()
+    if args.record and as_of != now.date():
+        print(
+            f"tracker check: error: --record records today ({now.date()}) only; --as-of {as_of} is a "
+            "replay and writes nothing (drop --record, or use `tracker run --as-of`)",
+            file=sys.stderr,
+        )
+        return 2
+    verdicts = check(paths, as_of, now) if args.record else evaluate_all(paths, as_of)
     if args.json:
         print_json([v.to_json() for v in verdicts])
         return 0

@@ -26,6 +26,7 @@ from tracker.stats.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE, ISO_GPQA_SWE, I
 from tracker.stats.phase import AT_TOLERANCE_PP, gpqa_c, ifeval_c, side
 from tracker.store import read_events, read_quarantine
 from tracker.verdicts import predictions
+from tracker.verdicts.specs import load_registered_specs
 
 HISTORY_START = dt.date(2026, 5, 13)  # the papers' publication: the panel starts to exist here
 
@@ -102,7 +103,7 @@ def verdict_history(paths: Paths, as_of: dt.date, source: PanelSource | None = N
     Only the default source order is evaluated (the plot shows the verdict's own evidence),
     and each day's panel is built once for all seven, which keeps the build fast.
     """
-    specs, panels = predictions.load_specs(paths), source or PanelSource(paths)
+    specs, panels = load_registered_specs(paths), source or PanelSource(paths)
     out: dict[str, list[dict]] = {spec.id: [] for spec in specs}
     for day in history_days(HISTORY_START, as_of):
         for spec in specs:

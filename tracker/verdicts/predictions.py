@@ -25,7 +25,7 @@ from tracker.paths import Paths
 from tracker.records import Event, format_instant
 from tracker.store import append_events, atomic_write_text, make_event_id
 from tracker.verdicts.evaluators import EVALUATORS, FAIL, PASS, Assessment
-from tracker.verdicts.specs import PredictionSpec, load_specs
+from tracker.verdicts.specs import PredictionSpec, load_registered_specs
 
 PENDING, PASSED, FAILED, INCONCLUSIVE = "pending", "passed", "failed", "inconclusive"
 FINAL = (PASSED, FAILED, INCONCLUSIVE)
@@ -155,7 +155,8 @@ def evaluate_all(paths: Paths, as_of: dt.date, source: PanelSource | None = None
     panels = source or PanelSource(paths)
     recorded = read_state(paths).get("predictions", {})
     return [
-        apply_finality(evaluate(spec, panels, as_of), recorded.get(spec.id)) for spec in load_specs(paths)
+        apply_finality(evaluate(spec, panels, as_of), recorded.get(spec.id))
+        for spec in load_registered_specs(paths)
     ]
 
 
@@ -270,8 +271,11 @@ def check(paths: Paths, as_of: dt.date, now: dt.datetime, source: PanelSource | 
     """Evaluate, record the state in data/verdicts.json and append the ledger events.
 
     A replay of a day before the recorded one evaluates but records nothing: the record only
-    moves forward in time.
+    moves forward in time. A day after the clock's is refused (ValueError): the future is never
+    recorded, whatever data say about it.
     """
+    if as_of > now.date():
+        raise ValueError(f"cannot record {as_of}: it is after the clock's day {now.date()}")
     verdicts = evaluate_all(paths, as_of, source)
     old = read_state(paths)
     if old.get("as_of", "") > as_of.isoformat():

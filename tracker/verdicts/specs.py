@@ -36,6 +36,21 @@ REQUIRED = (
 )
 
 
+class RegistryError(ValidationError):
+    """The registry does not verify: a registered file was edited, removed or added unregistered.
+
+    Nothing may be decided or published from an unverified registry, since an edited threshold
+    would silently become the rule (exit 1, the message names the file)."""
+
+    def __init__(self, paths: Paths, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            "registry",
+            f"{'; '.join(problems)}; refusing to decide or publish (see `tracker predictions verify`)",
+            source=str(paths.predictions),
+        )
+
+
 @dataclass(frozen=True)
 class Amendment:
     """A dated change of interpretation of one prediction."""
@@ -111,6 +126,21 @@ def load_specs(paths: Paths) -> list[PredictionSpec]:
     return [load_spec(path, amendments) for path in sorted(paths.predictions.glob("P*.toml"))]
 
 
+def load_registered_specs(paths: Paths) -> list[PredictionSpec]:
+    """P1..P7 as `load_specs` gives them, after the registry verifies; RegistryError otherwise.
+
+    Everything that decides or publishes reads the predictions through here."""
+    require_registry(paths)
+    return load_specs(paths)
+
+
+def require_registry(paths: Paths) -> None:
+    """Raise RegistryError unless every registered file matches its sha256 in the lock."""
+    problems = verify_registry(paths)
+    if problems:
+        raise RegistryError(paths, problems)
+
+
 def registered_files(paths: Paths) -> list[Path]:
     """The files the lock covers: the predictions and their amendments."""
     files = sorted(paths.predictions.glob("P*.toml"))
@@ -156,9 +186,7 @@ def verify_registry(paths: Paths) -> list[str]:
 
 def add_amendment(paths: Paths, prediction: str, date: dt.date, text: str, reason: str) -> Path:
     """Register a dated amendment: a new file plus its digest in the lock; nothing is edited."""
-    problems = verify_registry(paths)
-    if problems:
-        raise ValidationError("registry", "; ".join(problems), source=str(paths.predictions))
+    require_registry(paths)
     if prediction not in {s.id for s in load_specs(paths)}:
         raise ValidationError("prediction", f"unknown prediction {prediction!r}")
     folder = paths.predictions / "amendments"
