@@ -36,6 +36,12 @@ def copy_project(root: Path) -> Paths:
     return Paths(root)
 
 
+def copy_registry(root: Path) -> Paths:
+    """The registered predictions (and their lock) under `root`: what a run must verify first."""
+    shutil.copytree(REPO / "predictions", root / "predictions", dirs_exist_ok=True)
+    return Paths(root)
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` (runtime files excepted) as relative path -> bytes."""
     if not folder.exists():

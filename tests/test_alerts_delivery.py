@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from alerts_servers import GitHubFake, SmtpSink, WebhookReceiver, channel_env
+from pipeline_support import copy_registry
 
 from tracker.alerts import outbox
 from tracker.alerts.clients import Clients
@@ -81,7 +82,7 @@ def servers():
 
 @pytest.fixture
 def paths(tmp_path) -> Paths:
-    paths = Paths(tmp_path)
+    paths = copy_registry(tmp_path)
     append_events(paths.ledger, [DECIDED])
     return paths
 

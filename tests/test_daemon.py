@@ -10,7 +10,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from pipeline_support import Lines, copy_project, run_tracker, start_tracker
+from pipeline_support import Lines, copy_project, copy_registry, run_tracker, start_tracker
 
 from tracker import daemon
 from tracker.paths import Paths
@@ -116,7 +116,7 @@ def test_an_unreadable_state_file_means_never(tmp_path):
 
 
 def test_a_successful_run_is_recorded_and_a_locked_run_is_skipped(tmp_path, caplog):
-    paths = Paths(tmp_path)
+    paths = copy_registry(tmp_path)
     service = make_daemon(paths, lock_wait=0.2)
     caplog.set_level("INFO", logger="tracker.daemon")
     assert service.run_once().ok

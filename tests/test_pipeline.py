@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pipeline_support import copy_registry
 
 from tracker import pipeline
 from tracker.clock import instant_for
@@ -93,7 +94,7 @@ def stand_ins(log: list[str] | None = None) -> list[Step]:
 def paths(tmp_path: Path) -> Paths:
     root = tmp_path / "project"
     (root / "data").mkdir(parents=True)
-    return Paths(root)
+    return copy_registry(root)
 
 
 def run(paths: Paths, steps, **kw):
