@@ -1,16 +1,17 @@
 """Long fuzz run of every source parser: at least 100,000 inputs each.
 
-`python -m benchmarks.bench_fuzz_parsers [N]` feeds each parser N inputs (default 100,000):
+`python -m benchmarks.bench_fuzz_parsers [N] [NAME ...]` feeds each parser (or those whose name
+starts with a NAME) N inputs (default 100,000):
 half random byte strings (0-4 KiB), half real recorded responses (tests/fixtures) with 1-4
-random edits (byte flips, insertions, deletions, truncation, duplicated slices); for the Epoch
-zip, half of the edited inputs carry the edits inside a CSV member and are re-zipped, so that
-the CSV path behind the zip is reached. Each input
-must give a list of records or a ParseError; anything else is a bug and is printed with its
+random edits (byte flips, insertions, deletions, truncation, duplicated slices); for the zips
+(Epoch, HELM, LLMStats), half of the edited inputs carry the edits inside a member and are
+re-zipped, so that the CSV or JSON path behind the zip is reached. Each input must give a list of records or a ParseError; anything else is a bug and is printed with its
 seed. Deterministic (fixed seeds), split over the CPU's cores.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import multiprocessing
@@ -23,7 +24,18 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from tracker.scrapers import epoch, hf_hub, hle, swebench, vendor
+from tracker.scrapers import (
+    epoch,
+    helm,
+    hf_hub,
+    hle,
+    llmstats,
+    models_dev,
+    openrouter,
+    scale_hle,
+    swebench,
+    vendor,
+)
 from tracker.scrapers.errors import ParseError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
@@ -65,6 +77,37 @@ def _hub_objects() -> bytes:
     return json.dumps(objects).encode()
 
 
+def _bundle(folder: str, prefix: str = "") -> bytes:
+    """A zip of the recorded one-file-per-model fixtures under `folder` (bytes inside unchanged)."""
+    base = FIXTURES / folder
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in base.rglob("*") if p.is_file()):
+            archive.writestr(prefix + path.relative_to(base).as_posix(), path.read_bytes())
+    return buffer.getvalue()
+
+
+def _openrouter_sample() -> bytes:
+    """The first 12 entries of the recorded list, in the API's {"data": [...]} shape."""
+    document = json.loads(
+        gzip.decompress((FIXTURES / "openrouter/2026-02-27/openrouter-models.json.gz").read_bytes())
+    )
+    return json.dumps({"data": document["data"][:12]}).encode()
+
+
+def _models_dev_sample() -> bytes:
+    """Two first-party providers of the recorded catalogue, 8 models each."""
+    document = json.loads(
+        gzip.decompress((FIXTURES / "models-dev/2026-03-01/models-dev.json.gz").read_bytes())
+    )
+    out = {}
+    for provider in ("anthropic", "alibaba"):
+        entry = dict(document[provider])
+        entry["models"] = dict(sorted(entry["models"].items())[:8])
+        out[provider] = entry
+    return json.dumps(out).encode()
+
+
 def parsers() -> dict[str, tuple[Callable[[], bytes], Callable[[bytes], list]]]:
     """name -> (seed loader, parser)."""
     return {
@@ -81,6 +124,26 @@ def parsers() -> dict[str, tuple[Callable[[], bytes], Callable[[bytes], list]]]:
         ),
         "swebench (json)": (_small_swebench, lambda d: swebench.parse(d, retrieved_at=AT)),
         "hf_hub (json)": (_hub_objects, lambda d: hf_hub.parse(d, retrieved_at=AT)),
+        "helm (zip of json)": (
+            lambda: _bundle("helm-capabilities/2026-01-05/openai"),
+            lambda d: helm.parse(d, retrieved_at=AT),
+        ),
+        "helm record (json)": (
+            lambda: next(
+                (FIXTURES / "helm-capabilities/2026-01-05/openai/o3-2025-04-16").glob("*.json")
+            ).read_bytes(),
+            lambda d: helm.parse(d, retrieved_at=AT),
+        ),
+        "llmstats (zip of json)": (
+            lambda: _bundle("llmstats/2025-05-22", "LLMStats-main/"),
+            lambda d: llmstats.parse(d, retrieved_at=AT),
+        ),
+        "openrouter (json)": (_openrouter_sample, openrouter.parse),
+        "models_dev (json)": (_models_dev_sample, models_dev.parse),
+        "scale_hle (yaml)": (
+            lambda: (FIXTURES / "hle-scale/2025-06-29/humanitys-last-exam.yaml").read_bytes(),
+            lambda d: scale_hle.parse(d, retrieved_at=AT),
+        ),
         "vendor (csv)": (
             lambda: (FIXTURES / "scrapers/vendor_seed.csv").read_bytes(),
             lambda d: vendor.parse(d, retrieved_at=AT),
@@ -120,13 +183,16 @@ def mutate(seed: bytes, rng: random.Random) -> bytes:
     return bytes(data)
 
 
+ZIPPED = ("epoch (zip)", "helm (zip of json)", "llmstats (zip of json)")
+
+
 def input_for(index: int, seed: bytes, name: str) -> bytes:
     """Input `index`: random bytes (even), an edited real response (odd); for the zip, every
     other edited input has the edits inside a member, re-zipped."""
     rng = random.Random(index)
     if index % 2 == 0:
         return rng.randbytes(rng.randint(0, 4096))
-    if name == "epoch (zip)" and index % 4 == 1:
+    if name in ZIPPED and index % 4 == 1:
         return mutate_zip_member(seed, rng)
     return mutate(seed, rng)
 
@@ -151,6 +217,7 @@ def run_chunk(job: tuple[str, int, int]) -> dict:
 
 def main(argv: list[str]) -> int:
     total = int(argv[0]) if argv else 100_000
+    chosen = [n for n in parsers() if not argv[1:] or any(n.startswith(a) for a in argv[1:])]
     workers = os.cpu_count() or 1
     chunk = 5_000
     print(f"{total} inputs per parser, {workers} processes")
@@ -158,7 +225,7 @@ def main(argv: list[str]) -> int:
     print("|---|---|---|---|---|---|---|")
     bad = 0
     with multiprocessing.Pool(workers) as pool:
-        for name in parsers():
+        for name in chosen:
             jobs = [(name, s, min(s + chunk, total)) for s in range(0, total, chunk)]
             began = time.perf_counter()
             results = pool.map(run_chunk, jobs)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import yaml
@@ -17,6 +20,23 @@ SWEBENCH_SNAPSHOTS = ("2025-11-19", "2025-12-02")
 def fixture(*parts: str) -> bytes:
     """Bytes of a recorded fixture under tests/fixtures."""
     return FIXTURES.joinpath(*parts).read_bytes()
+
+
+def gz_fixture(*parts: str) -> bytes:
+    """Bytes of a recorded fixture stored gzip-compressed (`<name>.gz`; the content is the record)."""
+    *folders, name = parts
+    return gzip.decompress(FIXTURES.joinpath(*folders, name + ".gz").read_bytes())
+
+
+def bundle(*parts: str, prefix: str = "") -> bytes:
+    """A zip of every file under a fixture folder, at its path below it (the bytes inside unchanged):
+    the shape of a download of a one-file-per-model source."""
+    base = FIXTURES.joinpath(*parts)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in base.rglob("*") if p.is_file()):
+            archive.writestr(prefix + path.relative_to(base).as_posix(), path.read_bytes())
+    return buffer.getvalue()
 
 
 def epoch_zip() -> bytes:

@@ -7,9 +7,20 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scraper_support import epoch_zip, fixture, hub_model_objects, swebench_json
+from scraper_support import bundle, epoch_zip, fixture, gz_fixture, hub_model_objects, swebench_json
 
-from tracker.scrapers import epoch, hf_hub, hle, swebench, vendor
+from tracker.scrapers import (
+    epoch,
+    helm,
+    hf_hub,
+    hle,
+    llmstats,
+    models_dev,
+    openrouter,
+    scale_hle,
+    swebench,
+    vendor,
+)
 from tracker.scrapers.errors import ParseError
 
 AT = "2026-01-01T00:00:00Z"
@@ -26,6 +37,18 @@ def _small_swebench() -> bytes:
     return json.dumps(document).encode()
 
 
+def _openrouter_sample() -> bytes:
+    """The first 10 entries of the recorded list, in the API's {"data": [...]} shape."""
+    document = json.loads(gz_fixture("openrouter", "2026-02-27", "openrouter-models.json"))
+    return json.dumps({"data": document["data"][:10]}).encode()
+
+
+def _models_dev_sample() -> bytes:
+    """The recorded catalogue's first-party Anthropic provider alone."""
+    document = json.loads(gz_fixture("models-dev", "2026-03-01", "models-dev.json"))
+    return json.dumps({"anthropic": document["anthropic"]}).encode()
+
+
 SEEDS = {
     "epoch_zip": (epoch_zip(), lambda d: epoch.parse(d, retrieved_at=AT)),
     "epoch_csv": (
@@ -36,6 +59,17 @@ SEEDS = {
     "swebench": (_small_swebench(), lambda d: swebench.parse(d, retrieved_at=AT)),
     "hf_hub": (json.dumps(hub_model_objects()).encode(), lambda d: hf_hub.parse(d, retrieved_at=AT)),
     "vendor": (fixture("scrapers", "vendor_seed.csv"), lambda d: vendor.parse(d, retrieved_at=AT)),
+    "helm": (bundle("helm-capabilities", "2026-01-05", "openai"), lambda d: helm.parse(d, retrieved_at=AT)),
+    "llmstats": (
+        bundle("llmstats", "2025-05-22", "models", "deepseek"),
+        lambda d: llmstats.parse(d, retrieved_at=AT),
+    ),
+    "scale_hle": (
+        fixture("hle-scale", "2025-06-29", "humanitys-last-exam.yaml"),
+        lambda d: scale_hle.parse(d, retrieved_at=AT),
+    ),
+    "openrouter": (_openrouter_sample(), openrouter.parse),
+    "models_dev": (_models_dev_sample(), models_dev.parse),
 }
 
 

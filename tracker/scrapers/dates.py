@@ -41,3 +41,21 @@ def finite_number(value: object) -> float:
 def to_seconds(instant: str) -> str:
     """The data/ form of a normalised instant: seconds and a trailing Z ('' stays '')."""
     return instant[:19] + "Z" if len(instant) > 20 else instant
+
+
+def partial_day(value: object) -> tuple[str, str]:
+    """(date, precision) of a YYYY, YYYY-MM or YYYY-MM-DD value: ("2026-01", "month").
+
+    ("", "") for blank; ValueError for anything else, so a month is kept a month instead of
+    being read as its first day.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "", ""
+    if not isinstance(value, str):
+        raise ValueError(f"not a date: {value!r}")
+    text = value.strip()
+    precision = {4: "year", 7: "month", 10: "day"}.get(len(text))
+    if precision is None or not text[:4].isdigit():
+        raise ValueError(f"not YYYY, YYYY-MM or YYYY-MM-DD: {value!r}")
+    dt.date.fromisoformat((text + "-01-01")[:10] if precision != "day" else text)
+    return text, precision

@@ -71,3 +71,29 @@ class HubModel:
     license: str
     steerable: bool
     skip_reason: str
+
+
+@dataclass(frozen=True)
+class ListedModel:
+    """One model of a release feed (the OpenRouter list, the models.dev catalogue), as listed.
+
+    Feeds say that a model exists and when, not how it scores. `listed_at` is when the feed
+    listed it (OpenRouter's `created`), which can be a day or more after the lab's release;
+    `release_date` is the lab's date where the feed gives one, with its `date_precision`
+    (day, month or year: a month is never shown as a day). `open_weights` is "true", "false"
+    or "" when the feed does not say. `kind` is "release" for a model, or why it is not one
+    (alias, twin, stealth, router).
+    """
+
+    source: str
+    feed_id: str
+    name: str
+    lab: str
+    kind: str = "release"
+    listed_at: str = ""
+    release_date: str = ""
+    date_precision: str = ""
+    open_weights: str = ""
+    hf_repo: str = ""
+    row: str = ""
+    note: str = ""
