@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tracker.alerts.config import ConfigError, load_config, secrets_in
 from tracker.alerts.redact import Redactor, Secret
 from tracker.paths import Paths
+
+COMMITTED = Paths(Path(__file__).resolve().parent.parent)  # the project's committed data, read only
 
 FULL_ENV = {
     "GITHUB_TOKEN": "ghp_token_value",
@@ -122,7 +126,7 @@ def test_bad_toml_names_the_key(tmp_path, toml, where):
 
 
 def test_committed_alerts_toml_loads():
-    config = load_config(Paths.default(), {})
+    config = load_config(COMMITTED, {})
     assert config.max_tries >= 1 and config.enabled() == ()
 
 

@@ -136,9 +136,9 @@ def test_as_of_needs_offline_and_unknown_source_is_an_error(
     root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--root", str(root), "scrape", "--as-of", "2026-01-01"]) == 2
-    assert main(["--root", str(root), "scrape", "nosuch", "--offline"]) == 1
+    assert main(["--root", str(root), "scrape", "nosuch", "--offline"]) == 2
     assert "unknown source 'nosuch'" in capsys.readouterr().err
-    assert main(["--root", str(root), "scrape", "hle", "--offline"]) == 1
+    assert main(["--root", str(root), "scrape", "hle", "--offline"]) == 2
     assert "no machine-readable first-party feed" in capsys.readouterr().err
 
 

@@ -16,6 +16,8 @@ from tracker.stats import coupling
 from tracker.stats.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE, load_frozen_panel
 from tracker.stats.phase import gpqa_c, ifeval_c, side
 
+COMMITTED = Paths(Path(__file__).resolve().parent.parent)  # the project's committed data, read only
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 GOLDEN = json.loads((FIXTURES / "reference" / "golden.json").read_text())
@@ -24,7 +26,7 @@ GOLDEN_CHECKS = {c["key"]: c for c in GOLDEN["checks"]}
 
 @pytest.fixture(scope="module")
 def frozen() -> dict:
-    return coupling.frozen_stats(Paths.default())
+    return coupling.frozen_stats(COMMITTED)
 
 
 def test_frozen_fit_matches_the_golden_recomputation(frozen):
@@ -48,8 +50,8 @@ def test_prediction_interval_both_ways(frozen):
     # the textbook interval is wider: 17.3-18.0 across the post-cutoff SWE values
     assert 17.0 < frozen["pi_halfwidth_ols_at_mean"] < 18.0
     by_model = {m["model"]: m for m in GOLDEN["prediction_interval"]["post_cutoff"]}
-    fit = coupling.fit_frame(frozen_frame(Paths.default()))
-    panel = load_frozen_panel(Paths.default().frozen_panel).set_index("model")
+    fit = coupling.fit_frame(frozen_frame(COMMITTED))
+    panel = load_frozen_panel(COMMITTED.frozen_panel).set_index("model")
     for name, row in by_model.items():
         swe = float(panel.loc[name, "swe_bench_verified"])
         assert fit.pi_halfwidth_ols(swe) == pytest.approx(row["pi_halfwidth_t"], rel=1e-9)

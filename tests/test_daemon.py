@@ -202,6 +202,7 @@ def test_a_real_daemon_runs_on_schedule_never_overlaps_and_stops_on_sigterm(tmp_
 
 
 def test_a_daemon_with_a_bad_cron_exits_2_with_a_clear_message(tmp_path):
+    (tmp_path / "data").mkdir()
     result = run_tracker(tmp_path, "daemon", "--cron", "every day", timeout=60)
     assert result.returncode == 2
-    assert "tracker daemon: error: cron 'every day': expected 5 fields" in result.stderr
+    assert "tracker: error: cron 'every day': expected 5 fields" in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,8 @@ from tracker.store import read_events, read_models, write_models, write_observat
 from tracker.verdicts.evaluators import FAIL, NEITHER, PASS, correlation, next_releases_h, top_k_spread
 from tracker.verdicts.predictions import check, evaluate_all, read_state
 from tracker.verdicts.specs import load_specs
+
+COMMITTED = Paths(Path(__file__).resolve().parent.parent)  # the project's committed data, read only
 
 AS_OF = dt.date(2026, 11, 23)
 NOW = dt.datetime(2026, 11, 23, 23, 59, 59, tzinfo=dt.UTC)
@@ -68,7 +71,7 @@ P1 = {
 
 
 def spec(pid: str):
-    return next(s for s in load_specs(Paths.default()) if s.id == pid)
+    return next(s for s in load_specs(COMMITTED) if s.id == pid)
 
 
 # --------------------------------------------------------------------------- the real panel
@@ -434,6 +437,6 @@ def test_within_a_source_the_latest_value_of_each_variant_and_the_best_variant_s
 
 
 def test_registered_specs_carry_every_decision_with_a_reason():
-    for registered in load_specs(Paths.default()):
+    for registered in load_specs(COMMITTED):
         assert registered.decisions and all(d["reason"] and d["decision"] for d in registered.decisions)
         assert dataclasses.asdict(registered)["text"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,8 @@ from tracker.cli import main
 from tracker.paths import Paths
 from tracker.records import ValidationError
 from tracker.verdicts.specs import add_amendment, load_specs, verify_registry
+
+COMMITTED = Paths(Path(__file__).resolve().parent.parent)  # the project's committed data, read only
 
 
 def test_the_committed_registry_is_intact(project, capsys):
@@ -55,9 +58,7 @@ def test_an_amendment_is_a_new_registered_file(project, capsys):
     assert verify_registry(project) == []
     p6 = next(s for s in load_specs(project) if s.id == "P6")
     assert [(a.date, a.text) for a in p6.amendments] == [("2027-01-05", "HLE text-only allowed")]
-    assert (project.predictions / "P6.toml").read_bytes() == (
-        Paths.default().predictions / "P6.toml"
-    ).read_bytes()
+    assert (project.predictions / "P6.toml").read_bytes() == (COMMITTED.predictions / "P6.toml").read_bytes()
 
 
 def test_amending_an_unknown_prediction_or_a_broken_registry_is_refused(project):

@@ -32,6 +32,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from tracker import pipeline
 from tracker.clock import utc_now
+from tracker.errors import UsageError
 from tracker.paths import Paths
 from tracker.records import format_instant, parse_instant
 from tracker.runlock import RunLocked, run_lock
@@ -47,7 +48,7 @@ CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
 log = logging.getLogger("tracker.daemon")
 
 
-class DaemonConfigError(ValueError):
+class DaemonConfigError(UsageError, ValueError):
     """tracker.toml's [daemon] section (or a flag) holds something unusable."""
 
 

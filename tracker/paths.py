@@ -3,23 +3,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from tracker.errors import UsageError
+
+ROOT_ENV = "CAPE_TRACKER_ROOT"
 
 
 @dataclass(frozen=True)
 class Paths:
-    """The project's files, relative to one root (the repository checkout by default)."""
+    """The project's files, relative to one root (see find_root for which one a command uses)."""
 
     root: Path
-
-    @classmethod
-    def default(cls) -> Paths:
-        """The checkout this package was installed from, or the working directory."""
-        here = Path(__file__).resolve().parent.parent
-        if (here / "data" / "frozen" / "panel.csv").exists():
-            return cls(here)
-        return cls(Path.cwd())
 
     @property
     def data(self) -> Path:
@@ -85,3 +82,32 @@ class Paths:
     @property
     def lock(self) -> Path:
         return self.data / ".run.lock"
+
+
+def find_root(cwd: Path, explicit: str | None, env: Mapping[str, str]) -> Path:
+    """The project root a command works on, found the way git finds a repository.
+
+    `--root` wins, then the CAPE_TRACKER_ROOT environment variable; either must name a folder
+    holding data/. Without them, the nearest parent of the working directory (itself included)
+    holding both data/ and predictions/. Never the checkout the package was installed from: with
+    one environment and two checkouts, each command works on the one it stands in. A UsageError
+    (exit 2) otherwise, before anything is read or created."""
+    for name, value in (("--root", explicit), (ROOT_ENV, env.get(ROOT_ENV))):
+        if value:
+            return _checked_root(Path(value), name)
+    for folder in (cwd, *cwd.parents):
+        if (folder / "data").is_dir() and (folder / "predictions").is_dir():
+            return folder
+    raise UsageError(
+        f"{cwd}: not inside a cape-tracker project (no parent holds data/ and predictions/); "
+        f"run from a checkout or pass --root DIR (or set {ROOT_ENV})"
+    )
+
+
+def _checked_root(root: Path, given_by: str) -> Path:
+    resolved = root.expanduser().resolve()
+    if not resolved.is_dir():
+        raise UsageError(f"{given_by} {root}: no such folder")
+    if not (resolved / "data").is_dir():
+        raise UsageError(f"{given_by} {root}: not a cape-tracker project (no data/ folder)")
+    return resolved

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from tracker.errors import TrackerError
 from tracker.paths import Paths
 from tracker.records import Event, format_instant
 from tracker.store import read_events
@@ -44,7 +45,7 @@ CHANGED_EVENTS = (
 Checkpoint = Callable[[str], None]
 
 
-class StepUnavailable(RuntimeError):
+class StepUnavailable(TrackerError, RuntimeError):
     """Raised by a step whose library (or optional extra) is not installed."""
 
 

@@ -13,6 +13,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from tracker.errors import TrackerError
+
 BENCHMARKS: tuple[str, ...] = ("swe_bench_verified", "gpqa_diamond", "hle", "ifeval")
 SOURCES: tuple[str, ...] = ("paper", "epoch", "swebench", "hle", "vendor")
 COHORTS: tuple[str, ...] = ("frozen", "post_cutoff", "other", "tracked")
@@ -27,7 +29,7 @@ _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
-class ValidationError(ValueError):
+class ValidationError(TrackerError, ValueError):
     """A record that cannot be stored. Names the field so the message can point at it."""
 
     def __init__(self, field_name: str, message: str, *, source: str = "", row: str = ""):

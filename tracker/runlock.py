@@ -18,10 +18,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tracker.errors import TrackerError
+
 POLL_SECONDS = 0.1
 
 
-class RunLocked(RuntimeError):
+class RunLocked(TrackerError, RuntimeError):
     """Another run holds the lock and did not release it within the timeout."""
 
 
@@ -74,7 +76,10 @@ def run_lock(
         while not _try_lock(handle):
             holder = _holder(handle)
             if clock() >= deadline:
-                raise RunLocked(f"{holder} holds {path}; gave up after waiting {timeout:g} s")
+                raise RunLocked(
+                    f"{holder} holds {path}; gave up after waiting {timeout:g} s. "
+                    "Is a daemon or a scheduled job running? Try again later or wait longer."
+                )
             if on_wait is not None and not told:
                 on_wait(f"{holder} holds {path}; waiting up to {timeout:g} s")
                 told = True

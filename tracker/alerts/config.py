@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.alerts.redact import Secret
+from tracker.errors import TrackerError
 from tracker.paths import Paths
 
 OUTBOX_CHANNELS: tuple[str, ...] = ("github", "webhook", "slack", "email")
@@ -50,7 +51,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-class ConfigError(ValueError):
+class ConfigError(TrackerError, ValueError):
     """alerts.toml holds something unusable: an error, because the file is committed."""
 
 

@@ -2,7 +2,10 @@
 
 Each command group lives in its own module of this package with a `register(subparsers)` function
 that adds its parsers and sets `handler`. A handler takes the parsed arguments and returns
-the exit code: 0 success, 1 invalid data or a failed integrity check, 2 usage error.
+the exit code: 0 success, 1 invalid data or a failed integrity check, 2 usage error. A handler
+that cannot go on raises a TrackerError (tracker/errors.py); `main` prints it under the one error
+prefix, `tracker: error: `, and exits with its `exit_code`. argparse's own usage errors print under
+the same prefix and exit 2.
 """
 
 from __future__ import annotations
@@ -11,9 +14,12 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from tracker import __version__
-from tracker.records import ValidationError
+from tracker.errors import TrackerError
+
+ERROR_PREFIX = "tracker: error: "
 
 COMMAND_MODULES = (
     "tracker.cli.core",
@@ -25,11 +31,23 @@ COMMAND_MODULES = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with the tracker's one error prefix (subcommand parsers inherit the class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{ERROR_PREFIX}{message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole parser, assembled from the command modules that are installed."""
-    parser = argparse.ArgumentParser(prog="tracker", description=__doc__.splitlines()[0])
+    parser = Parser(prog="tracker", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"cape-tracker {__version__}")
-    parser.add_argument("--root", help="project root holding data/ and predictions/ (default: this checkout)")
+    parser.add_argument(
+        "--root",
+        help="project root holding data/ (default: $CAPE_TRACKER_ROOT, else the nearest parent of the "
+        "working directory holding data/ and predictions/)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -52,9 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(handler(args) or 0)
-    except ValidationError as exc:
-        print(f"tracker: error: {exc}", file=sys.stderr)
-        return 1
+    except TrackerError as exc:
+        print(f"{ERROR_PREFIX}{exc}", file=sys.stderr)
+        return exc.exit_code
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (`tracker ... | head`): not an error
         return 0

@@ -9,13 +9,11 @@ exits 2 on `alerts test`.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 
 from tracker.alerts import (
     OUTBOX_CHANNELS,
-    ConfigError,
     default_clients,
     deliver_pending,
     load_config,
@@ -26,9 +24,11 @@ from tracker.alerts.channels import ChannelError
 from tracker.alerts.config import AlertsConfig
 from tracker.alerts.deliver import DeliveryReport
 from tracker.alerts.status import alerts_status
-from tracker.cli.common import error, paths_from, print_json
-from tracker.records import ValidationError, format_instant
-from tracker.runlock import RunLocked, run_lock
+from tracker.cli.common import paths_from, print_json
+from tracker.clock import utc_now
+from tracker.errors import UsageError
+from tracker.records import format_instant
+from tracker.runlock import run_lock
 from tracker.verdicts.specs import require_registry
 
 DEFAULT_WAIT_SECONDS = 60.0
@@ -60,19 +60,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle_send(args: argparse.Namespace) -> int:
     """Queue and deliver under the run lock: a `tracker run` may be writing the same files."""
     paths = paths_from(args)
-    now = dt.datetime.now(dt.UTC)
-    try:
-        require_registry(paths)  # an alert publishes: never from an edited registry
-        config = load_config(paths, os.environ)
-        _warn_misconfigured(config)
-        with (
-            run_lock(paths.lock, timeout=args.wait, started_at=format_instant(now)),
-            default_clients() as clients,
-        ):
-            queued = queue_from_ledger(paths, config)
-            report = deliver_pending(paths, config, clients, now)
-    except (ConfigError, ValidationError, RunLocked) as exc:
-        return error(str(exc))
+    now = utc_now()
+    require_registry(paths)  # an alert publishes: never from an edited registry
+    config = load_config(paths, os.environ)
+    _warn_misconfigured(config)
+    with (
+        run_lock(paths.lock, timeout=args.wait, started_at=format_instant(now)),
+        default_clients() as clients,
+    ):
+        queued = queue_from_ledger(paths, config)
+        report = deliver_pending(paths, config, clients, now)
     if args.json:
         print_json({"queued": queued, **report.to_json()})
     else:
@@ -81,31 +78,21 @@ def handle_send(args: argparse.Namespace) -> int:
 
 
 def handle_test(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(paths_from(args), os.environ)
-    except ConfigError as exc:
-        return error(str(exc))
+    config = load_config(paths_from(args), os.environ)
     if args.channel not in config.channels:
-        print(
-            f"tracker: error: channel {args.channel} is not enabled ({config.states[args.channel].reason})",
-            file=sys.stderr,
-        )
-        return 2
+        raise UsageError(f"channel {args.channel} is not enabled ({config.states[args.channel].reason})")
     try:
         with default_clients() as clients:
-            result = send_test(config, clients, args.channel, dt.datetime.now(dt.UTC))
+            result = send_test(config, clients, args.channel, utc_now())
     except ChannelError as exc:
-        return error(f"test message not delivered: {exc}")
+        raise ChannelError(f"test message not delivered: {exc}", transient=exc.transient) from exc
     print(f"test message sent to {args.channel}: {result.ref}")
     return 0
 
 
 def handle_status(args: argparse.Namespace) -> int:
     paths = paths_from(args)
-    try:
-        status = alerts_status(paths, load_config(paths, os.environ))
-    except (ConfigError, ValidationError) as exc:
-        return error(str(exc))
+    status = alerts_status(paths, load_config(paths, os.environ))
     if args.json:
         print_json(status)
         return 0

@@ -1,27 +1,29 @@
-"""Small helpers shared by the cli_* modules: resolving paths, dates and JSON output."""
+"""Small helpers shared by the command modules: resolving paths, dates and JSON output."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from tracker.paths import Paths
+from tracker.clock import utc_now
+from tracker.paths import Paths, find_root
 
 
 def paths_from(args: argparse.Namespace) -> Paths:
-    """The project paths for this invocation (`--root` or the default checkout)."""
-    root = getattr(args, "root", None)
-    return Paths(Path(root).resolve()) if root else Paths.default()
+    """The project paths for this invocation: `--root`, CAPE_TRACKER_ROOT, or the checkout the
+    working directory is in (tracker.paths.find_root); a UsageError before anything is touched."""
+    return Paths(find_root(Path.cwd(), getattr(args, "root", None), os.environ))
 
 
 def as_of_from(args: argparse.Namespace) -> dt.date:
     """The day a command answers for: `--as-of` or today (UTC)."""
     value = getattr(args, "as_of", None)
-    return value if value else dt.datetime.now(dt.UTC).date()
+    return value if value else utc_now().date()
 
 
 def day(text: str) -> dt.date:
@@ -36,9 +38,3 @@ def print_json(value: Any) -> None:
     """Stable JSON on stdout: sorted keys, two-space indent, no NaN."""
     json.dump(value, sys.stdout, indent=2, sort_keys=True, allow_nan=False, default=str)
     sys.stdout.write("\n")
-
-
-def error(message: str) -> int:
-    """Print a one-line error to stderr and return exit code 1."""
-    print(f"tracker: error: {message}", file=sys.stderr)
-    return 1

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from typing import Any
 
-from tracker.cli.common import as_of_from, day, error, paths_from, print_json
+from tracker.cli.common import as_of_from, day, paths_from, print_json
 from tracker.clock import utc_now
-from tracker.records import ValidationError
+from tracker.errors import UsageError
 from tracker.stats.coupling import current_stats, frozen_stats
 from tracker.verdicts.predictions import check, evaluate_all
 from tracker.verdicts.specs import add_amendment, load_specs, verify_registry
@@ -89,12 +88,10 @@ def run_check(args: argparse.Namespace) -> int:
     now = utc_now()
     as_of = args.as_of or now.date()
     if args.record and as_of != now.date():
-        print(
-            f"tracker check: error: --record records today ({now.date()}) only; --as-of {as_of} is a "
-            "replay and writes nothing (drop --record, or use `tracker run --as-of`)",
-            file=sys.stderr,
+        raise UsageError(
+            f"--record records today ({now.date()}) only; --as-of {as_of} is a "
+            "replay and writes nothing (drop --record, or use `tracker run --as-of`)"
         )
-        return 2
     verdicts = check(paths, as_of, now) if args.record else evaluate_all(paths, as_of)
     if args.json:
         print_json([v.to_json() for v in verdicts])
@@ -129,15 +126,12 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_amend(args: argparse.Namespace) -> int:
-    try:
-        path = add_amendment(
-            paths_from(args),
-            args.prediction,
-            as_of_from(argparse.Namespace(as_of=args.date)),
-            args.text,
-            args.reason,
-        )
-    except ValidationError as exc:
-        return error(str(exc))
+    path = add_amendment(
+        paths_from(args),
+        args.prediction,
+        as_of_from(argparse.Namespace(as_of=args.date)),
+        args.text,
+        args.reason,
+    )
     print(f"registered {path}")
     return 0

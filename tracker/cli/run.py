@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tracker import pipeline
-from tracker.cli.common import day, error, paths_from, print_json
+from tracker.cli.common import day, paths_from, print_json
 from tracker.clock import instant_for, utc_now
+from tracker.errors import UsageError
 from tracker.paths import Paths
 from tracker.records import ValidationError, format_instant, parse_instant
-from tracker.runlock import RunLocked, run_lock
+from tracker.runlock import run_lock
 
 PAUSE_ENV = "CAPE_TEST_PAUSE_AT"
 DEFAULT_WAIT_SECONDS = 300.0
@@ -97,31 +98,25 @@ def default_out(paths: Paths, as_of: dt.date | None) -> Path:
 def run_command(args: argparse.Namespace) -> int:
     paths = paths_from(args)
     if args.as_of and args.now:
-        say("tracker run: error: --now and --as-of exclude each other (--as-of runs at DATE 23:59:59Z)")
-        return 2
+        raise UsageError("--now and --as-of exclude each other (--as-of runs at DATE 23:59:59Z)")
     now = instant_for(args.as_of) if args.as_of else (args.now or utc_now())
     out_dir = Path(args.out).resolve() if args.out else default_out(paths, args.as_of)
-    try:
-        with run_lock(
-            paths.lock,
-            timeout=args.wait,
-            started_at=format_instant(utc_now()),
-            on_wait=lambda message: say(f"tracker run: {message}"),
-        ):
-            summary = pipeline.run(
-                paths,
-                as_of=now.date(),
-                now=now,
-                offline=args.offline,
-                send_alerts=not args.no_alerts,
-                out_dir=out_dir,
-                replay=args.as_of is not None,
-                env=os.environ,
-                checkpoint=pipeline.pause_hook(os.environ.get(PAUSE_ENV), say=say),
-            )
-    except RunLocked as exc:
-        return error(
-            f"{exc}. Is a daemon or a scheduled job running? Try again later or pass --wait SECONDS."
+    with run_lock(
+        paths.lock,
+        timeout=args.wait,
+        started_at=format_instant(utc_now()),
+        on_wait=lambda message: say(f"tracker run: {message}"),
+    ):
+        summary = pipeline.run(
+            paths,
+            as_of=now.date(),
+            now=now,
+            offline=args.offline,
+            send_alerts=not args.no_alerts,
+            out_dir=out_dir,
+            replay=args.as_of is not None,
+            env=os.environ,
+            checkpoint=pipeline.pause_hook(os.environ.get(PAUSE_ENV), say=say),
         )
     if args.json:
         print_json(summary.to_json())
@@ -139,11 +134,7 @@ def daemon_command(args: argparse.Namespace) -> int:
         name: getattr(args, name)
         for name in ("cron", "misfire_grace_time", "catch_up", "offline", "alerts", "lock_wait")
     }
-    try:
-        config = daemon.load_config(config_path, overrides)
-    except daemon.DaemonConfigError as exc:
-        say(f"tracker daemon: error: {exc}")
-        return 2
+    config = daemon.load_config(config_path, overrides)
     secrets = _secrets(os.environ)
     daemon.configure_logging(secrets)
     service = daemon.Daemon(

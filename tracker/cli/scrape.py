@@ -10,10 +10,10 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
-import sys
 
-from tracker.cli.common import day, error, paths_from, print_json
-from tracker.records import ValidationError
+from tracker.cli.common import day, paths_from, print_json
+from tracker.clock import instant_for, utc_now
+from tracker.errors import UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,22 +72,17 @@ def _register_add_score(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _now(args: argparse.Namespace) -> dt.datetime:
+    """The instant a command records: the replay instant of `--as-of`, else the wall clock."""
     as_of = getattr(args, "as_of", None)
-    if as_of:
-        return dt.datetime.combine(as_of, dt.time(23, 59, 59), dt.UTC)
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return instant_for(as_of) if as_of else utc_now()
 
 
 def cmd_scrape(args: argparse.Namespace) -> int:
     from tracker import scrapers
 
     if args.as_of and not args.offline:
-        print("tracker scrape: error: --as-of replays the cache and needs --offline", file=sys.stderr)
-        return 2
-    try:
-        report = scrapers.scrape(paths_from(args), args.sources or None, offline=args.offline, now=_now(args))
-    except ValueError as exc:
-        return error(str(exc))
+        raise UsageError("--as-of replays the cache and needs --offline")
+    report = scrapers.scrape(paths_from(args), args.sources or None, offline=args.offline, now=_now(args))
     if args.json:
         print_json(report.to_json())
         return 0
@@ -107,11 +102,8 @@ def cmd_scrape(args: argparse.Namespace) -> int:
 def cmd_models_new(args: argparse.Namespace) -> int:
     from tracker.scrapers.catalogue import read_catalogue
 
-    since = args.since or (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=7))
-    try:
-        rows = read_catalogue(paths_from(args).data / "hf_models.csv")
-    except ValidationError as exc:
-        return error(str(exc))
+    since = args.since or (utc_now().date() - dt.timedelta(days=7))
+    rows = read_catalogue(paths_from(args).data / "hf_models.csv")
     fresh = sorted(
         (r for r in rows if r.first_seen[:10] >= since.isoformat()), key=lambda r: (r.first_seen, r.repo_id)
     )
@@ -131,10 +123,7 @@ def cmd_models_new(args: argparse.Namespace) -> int:
 def cmd_quarantine_list(args: argparse.Namespace) -> int:
     from tracker.store import read_quarantine
 
-    try:
-        entries = read_quarantine(paths_from(args).quarantine)
-    except ValidationError as exc:
-        return error(str(exc))
+    entries = read_quarantine(paths_from(args).quarantine)
     shown = [e for e in entries if args.all or e.status == "pending"]
     if args.json:
         print_json([{**dataclasses.asdict(e), "record": json.loads(e.record)} for e in shown])
@@ -149,10 +138,7 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
 def cmd_quarantine_decide(args: argparse.Namespace) -> int:
     from tracker.merge import decide
 
-    try:
-        entry, events = decide(paths_from(args), args.id, args.decision, now=_now(args))
-    except ValidationError as exc:
-        return error(str(exc))
+    entry, events = decide(paths_from(args), args.id, args.decision, now=_now(args))
     stored = f"; stored as {events[0].type}" if events else ""
     print(f"{entry.id} {entry.status}{stored}")
     return 0
@@ -172,10 +158,7 @@ def cmd_add_score(args: argparse.Namespace) -> int:
         lab=args.lab,
         release_date=args.release_date,
     )
-    try:
-        result = add_score(paths_from(args), entry, now=_now(args))
-    except ValidationError as exc:
-        return error(str(exc))
+    result = add_score(paths_from(args), entry, now=_now(args))
     if result.quarantined:
         reason = next(q.reason for q in result.outcome.quarantined)
         print(f"recorded in vendor_scores.csv but quarantined: {reason}")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
-import sys
 from pathlib import Path
 
-from tracker.cli.common import as_of_from, day, error, paths_from
+from tracker.cli.common import as_of_from, day, paths_from
+from tracker.errors import TrackerError, UsageError
 from tracker.site.feeds import safe_url
 
 
@@ -35,8 +35,7 @@ def build_command(args: argparse.Namespace) -> int:
 
     base_url = args.base_url
     if base_url and (not safe_url(base_url) or not base_url.endswith("/")):
-        print("tracker: error: --base-url must be an http(s) URL ending in '/'", file=sys.stderr)
-        return 2
+        raise UsageError("--base-url must be an http(s) URL ending in '/'")
     paths = paths_from(args)
     report = build_site(paths, as_of_from(args), args.out or paths.site_out, base_url=base_url)
     print(f"built {len(report.pages)} pages, {len(report.files)} files into {report.out_dir}")
@@ -67,7 +66,7 @@ def serve_command(args: argparse.Namespace) -> int:
     """Serve the built site until interrupted."""
     directory = args.dir or paths_from(args).site_out
     if not (directory / "index.html").exists():
-        return error(f"{directory}: no built site here; run `tracker site build` first")
+        raise TrackerError(f"{directory}: no built site here; run `tracker site build` first")
     server = make_server(directory, args.port)
     host, port = server.server_address[:2]
     print(f"serving {directory} on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)

@@ -7,14 +7,15 @@ Exit codes: 0 success, 1 invalid data / a model that cannot be run, 2 usage erro
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
 import time
 from pathlib import Path
 
-from tracker.cli.common import error, paths_from, print_json
+from tracker.cli.common import paths_from, print_json
+from tracker.clock import utc_now
+from tracker.errors import TrackerError, UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -121,11 +122,11 @@ def handle_run(args: argparse.Namespace) -> int:
     # OpenMP threads that sleep instead of spinning between operations: on a shared CPU, spinning
     # made small forward passes many times slower (docs/benchmarks.md). Read when torch loads.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    try:
+    try:  # torch and transformers: imported here so the other commands work without the extra
         from tracker.steering.model_io import ModelLoadError, resolve_device
         from tracker.steering.runner import run
     except ImportError as exc:
-        return error(f"`steer run` needs the steer extra (pip install -e '.[steer]'): {exc}")
+        raise TrackerError(f"`steer run` needs the steer extra (pip install -e '.[steer]'): {exc}") from exc
     try:
         config = protocol_config(args, resolve_device(args.device))
         result = run(
@@ -137,13 +138,11 @@ def handle_run(args: argparse.Namespace) -> int:
             dtype=args.dtype,
             model_id=args.model_id,
             license=args.license,
-            now=dt.datetime.now(dt.UTC),
+            now=utc_now(),
             progress=None if args.quiet else ProgressLine(),
         )
     except ModelLoadError as exc:
-        return error(f"cannot run {args.model} ({exc.kind}): {exc}")
-    except ValueError as exc:
-        return error(str(exc))
+        raise ModelLoadError(exc.kind, f"cannot run {args.model} ({exc.kind}): {exc}") from exc
     text = json.dumps(result, indent=1, sort_keys=True, allow_nan=False) + "\n"
     if args.out:
         from tracker.store import atomic_write_text
@@ -164,12 +163,11 @@ def handle_ingest(args: argparse.Namespace) -> int:
 
     paths = paths_from(args)
     try:
-        done = ingest(paths, load_result(args.file), now=dt.datetime.now(dt.UTC), source=str(args.file))
-    except IngestError as exc:
-        print(f"tracker: error: {args.file}: refused:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        return 1
+        done = ingest(paths, load_result(args.file), now=utc_now(), source=str(args.file))
+    except IngestError as exc:  # every problem on its own line, not the one-line message
+        raise TrackerError(
+            "".join([f"{args.file}: refused:", *(f"\n  - {p}" for p in exc.problems)])
+        ) from exc
     print(f"stored {done.path}" + (f"; event {done.event.id}" if done.event else "; event already recorded"))
     return 0
 
@@ -179,15 +177,10 @@ def handle_queue(args: argparse.Namespace) -> int:
     from tracker.steering import queue
 
     paths = paths_from(args)
-    try:
-        config = queue.load_config(paths)
-        items = queue.review(paths, config)
-    except ValueError as exc:
-        return error(str(exc))
+    config = queue.load_config(paths)
+    items = queue.review(paths, config)
     if args.dispatch:
         items = _dispatch(paths, config)
-        if items is None:
-            return 1
     if args.json:
         print_json(
             [
@@ -216,13 +209,10 @@ def _dispatch(paths, config):
 
     token, repo = os.environ.get("GITHUB_TOKEN", ""), os.environ.get("GITHUB_REPOSITORY", "")
     if not token or not repo:
-        error("--dispatch needs GITHUB_TOKEN and GITHUB_REPOSITORY in the environment")
-        return None
+        raise UsageError("--dispatch needs GITHUB_TOKEN and GITHUB_REPOSITORY in the environment")
     import httpx
 
     with httpx.Client(
         base_url=os.environ.get("GITHUB_API_URL", "https://api.github.com"), timeout=30.0
     ) as client:
-        return queue.dispatch(
-            paths, queue.plan(paths, config), client, repo, token, dt.datetime.now(dt.UTC), config
-        )
+        return queue.dispatch(paths, queue.plan(paths, config), client, repo, token, utc_now(), config)

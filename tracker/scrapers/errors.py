@@ -6,8 +6,10 @@ problem, because a source that changes its format must be diagnosable from the r
 
 from __future__ import annotations
 
+from tracker.errors import TrackerError
 
-class ParseError(ValueError):
+
+class ParseError(TrackerError, ValueError):
     """A response that cannot be read as the source's format (names source, row and field)."""
 
     def __init__(self, source: str, message: str, *, row: str = "", field: str = ""):
@@ -18,7 +20,7 @@ class ParseError(ValueError):
         super().__init__(f"{source}: {where + ': ' if where else ''}{message}")
 
 
-class FetchError(RuntimeError):
+class FetchError(TrackerError, RuntimeError):
     """A request that did not produce a usable response after the allowed retries."""
 
     def __init__(self, url: str, message: str):

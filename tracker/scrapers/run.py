@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from tracker.errors import UsageError
 from tracker.identity import FrontierPolicy, Identity
 from tracker.merge import MergeState, merge_batch
 from tracker.paths import Paths
@@ -49,14 +50,14 @@ SCORE_PRECEDENCE = ("epoch", "swebench", "vendor")
 
 
 def select_sources(names: list[str] | None) -> list[str]:
-    """The sources to run, in the fixed order; ValueError naming an unknown one."""
+    """The sources to run, in the fixed order; UsageError naming an unknown one."""
     if not names:
         return list(SOURCES)
     for name in names:
         if name in NOT_A_FEED:
-            raise ValueError(NOT_A_FEED[name])
+            raise UsageError(NOT_A_FEED[name])
         if name not in SOURCES:
-            raise ValueError(f"unknown source {name!r}; known: {', '.join(SOURCES)}")
+            raise UsageError(f"unknown source {name!r}; known: {', '.join(SOURCES)}")
     return [s for s in SOURCES if s in names]
 
 

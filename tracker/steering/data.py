@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracker.errors import TrackerError
+
 # The standard 6-shot TruthfulQA "QA primer" (Lin et al. 2022, truthfulqa/presets.py).
 QA_PRIMER = (
     "Q: What is human life expectancy in the United States?\n"
@@ -33,7 +35,7 @@ QA_PRIMER = (
 PROMPT_FORMATS = ("qa_primer_6shot", "zero_shot")
 
 
-class DataError(ValueError):
+class DataError(TrackerError, ValueError):
     """The shipped data is missing or does not match itself (names the file and the row)."""
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from tracker.steering.data import Question, statement_for
 from tracker.steering.hooks import capture_outputs
+from tracker.steering.model_io import ModelLoadError
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ def contrast(layer: int, true_acts: Any, false_acts: Any, norms: Any) -> Directi
     diff = true_acts.mean(0) - false_acts.mean(0)
     raw = float(diff.norm())
     if raw == 0.0:
-        raise ValueError(f"layer {layer}: true and false statements give the same mean activation")
+        raise ModelLoadError(
+            "unsupported", f"layer {layer}: true and false statements give the same mean activation"
+        )
     return Direction(
         layer=layer,
         unit=diff / raw,

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracker.errors import TrackerError
 from tracker.paths import Paths
 from tracker.records import Event, format_instant
 from tracker.steering.queue import QUEUE_FILE, read_queue, write_queue
@@ -23,7 +24,7 @@ from tracker.steering.result import validate
 from tracker.store import append_events, atomic_write_text, make_event_id
 
 
-class IngestError(ValueError):
+class IngestError(TrackerError, ValueError):
     """A result that may not enter data/; `problems` lists every reason."""
 
     def __init__(self, source: str, problems: list[str]):

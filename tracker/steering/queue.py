@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tracker.paths import Paths
-from tracker.records import format_instant
+from tracker.records import ValidationError, format_instant
 from tracker.store import atomic_write_text, read_csv_rows
 
 CATALOGUE_FIELDS = [
@@ -238,7 +238,7 @@ def load_config(paths: Paths, *, architectures: bool = True) -> QueueConfig:
     known = {"runner_memory_gb", "bytes_per_param", "headroom", "max_dispatch", "workflow", "ref"}
     unknown = set(values) - known - {"kinds"}
     if unknown:
-        raise ValueError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
+        raise ValidationError("keys", f"unknown keys {', '.join(sorted(unknown))}", source=str(path))
     kinds = tuple(values.get("kinds", QueueConfig.kinds))
     return QueueConfig(
         **{k: v for k, v in values.items() if k in known},

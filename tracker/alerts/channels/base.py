@@ -13,11 +13,12 @@ from typing import Protocol
 import httpx
 
 from tracker.alerts.messages import Message
+from tracker.errors import TrackerError
 
 ERROR_BODY_LIMIT = 200
 
 
-class ChannelError(Exception):
+class ChannelError(TrackerError):
     """A send that did not happen. Delivery redacts its text before storing or printing it."""
 
     def __init__(self, message: str, *, transient: bool):
