@@ -13,6 +13,7 @@ The tree (module where the class lives in brackets):
   + UsageError  exit 2  [errors]  a wrong argument, option or project root
     - DaemonConfigError  [daemon]  tracker.toml's [daemon] section or a daemon flag
   + ValidationError  [records]  a record or data file that cannot be read or stored
+    - RegistryError  [verdicts.specs]  a registered prediction edited, removed or added unregistered
   + RunLocked  [runlock]  another run holds data/ past the wait
   + StepUnavailable  [pipeline]  a pipeline step whose optional extra is not installed
   + ParseError  [scrapers.errors]  a source response that is not the source's format
