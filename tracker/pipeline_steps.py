@@ -72,7 +72,7 @@ class RunShare:
         self._ctx: RunContext | None = None
         self._values: dict[str, Any] = {}
 
-    def of(self, ctx: RunContext) -> dict[str, Any]:
+    def for_run(self, ctx: RunContext) -> dict[str, Any]:
         """The values shared within the run of `ctx` (empty for a new run)."""
         if self._ctx is not ctx:
             self._ctx, self._values = ctx, {}
@@ -80,7 +80,7 @@ class RunShare:
 
     def source(self, ctx: RunContext) -> Any:
         """The run's panel source, created on first use."""
-        values = self.of(ctx)
+        values = self.for_run(ctx)
         if "source" not in values:
             values["source"] = need("tracker.panel").PanelSource(ctx.paths)
         return values["source"]
@@ -91,7 +91,7 @@ def stats(ctx: RunContext, share: RunShare | None = None) -> StepResult:
     coupling = need("tracker.stats.coupling")
     share = share or RunShare()
     result = coupling.current_stats(ctx.paths, ctx.as_of, share.source(ctx))
-    share.of(ctx)["current"] = result
+    share.for_run(ctx)["current"] = result
     keys = ("n", "slope", "intercept", "r", "p", "pi_halfwidth", "lolo_mae")
     line = (
         f"current panel: n = {result['n']}, r = {result['r']:+.3f}, GPQA = {result['slope']:.3f}*SWE + "
@@ -117,7 +117,7 @@ def check(ctx: RunContext, share: RunShare | None = None) -> StepResult:
     predictions = need("tracker.verdicts.predictions")
     share = share or RunShare()
     verdicts = predictions.check(ctx.paths, ctx.as_of, ctx.now, share.source(ctx))
-    share.of(ctx)["verdicts"] = verdicts
+    share.for_run(ctx)["verdicts"] = verdicts
     rows = [verdict_row(v) for v in verdicts]
     counts: dict[str, int] = {}
     for row in rows:
@@ -219,7 +219,7 @@ def site(ctx: RunContext, share: RunShare | None = None) -> StepResult:
             OK, f"unchanged: {ctx.out_dir} already holds the build of these inputs", {"site": str(index)}
         )
     share = share or RunShare()
-    shared = share.of(ctx)
+    shared = share.for_run(ctx)
     report = need("tracker.site.builder").build_site(
         ctx.paths,
         ctx.as_of,

@@ -132,53 +132,53 @@ def _reading(value: object) -> str:
     return _text(value).replace("_", " ")
 
 
-def _verdict_decided(p: dict) -> tuple[str, str]:
-    status = _text(p.get("status"))
-    subject = f"{_text(p.get('prediction'))} verdict: {status.upper()}"
+def _verdict_decided(payload: dict) -> tuple[str, str]:
+    status = _text(payload.get("status"))
+    subject = f"{_text(payload.get('prediction'))} verdict: {status.upper()}"
     text = _lines(
-        f"Prediction {_text(p.get('prediction'))} has been decided: {status}.",
-        _text(p.get("summary"), ""),
+        f"Prediction {_text(payload.get('prediction'))} has been decided: {status}.",
+        _text(payload.get("summary"), ""),
         "A decided verdict is final; later data can only add a dated amendment.",
     )
     return subject, text
 
 
-def _provisional_flipped(p: dict) -> tuple[str, str]:
-    old, new = _reading(p.get("old")), _reading(p.get("new"))
-    subject = f"{_text(p.get('prediction'))} provisional reading: {old} → {new}"
+def _provisional_flipped(payload: dict) -> tuple[str, str]:
+    old, new = _reading(payload.get("old")), _reading(payload.get("new"))
+    subject = f"{_text(payload.get('prediction'))} provisional reading: {old} → {new}"
     text = _lines(
-        f"The provisional reading of prediction {_text(p.get('prediction'))} changed from {old} to {new}.",
-        _text(p.get("summary"), ""),
+        f"The provisional reading of prediction {_text(payload.get('prediction'))} changed from {old} to {new}.",
+        _text(payload.get("summary"), ""),
         "The prediction is still pending; this is not a verdict.",
     )
     return subject, text
 
 
-def _amendment(p: dict) -> tuple[str, str]:
-    subject = f"{_text(p.get('prediction'))} amendment ({_text(p.get('date'))})"
+def _amendment(payload: dict) -> tuple[str, str]:
+    subject = f"{_text(payload.get('prediction'))} amendment ({_text(payload.get('date'))})"
     text = _lines(
-        f"A dated amendment was recorded for prediction {_text(p.get('prediction'))}:",
-        _text(p.get("text"), ""),
+        f"A dated amendment was recorded for prediction {_text(payload.get('prediction'))}:",
+        _text(payload.get("text"), ""),
     )
     return subject, text
 
 
-def _new_frontier_release(p: dict) -> tuple[str, str]:
-    name, lab = _text(p.get("name") or p.get("model_id")), _text(p.get("lab"))
-    subject = f"New frontier release: {name} ({lab}), h = {_h_short(p.get('h'))}"
+def _new_frontier_release(payload: dict) -> tuple[str, str]:
+    name, lab = _text(payload.get("name") or payload.get("model_id")), _text(payload.get("lab"))
+    subject = f"New frontier release: {name} ({lab}), h = {_h_short(payload.get('h'))}"
     text = (
-        f"{name} from {lab} (released {_text(p.get('release_date'))}) is now tracked.\n"
-        f"h-field: {_h_long(p.get('h'))}"
+        f"{name} from {lab} (released {_text(payload.get('release_date'))}) is now tracked.\n"
+        f"h-field: {_h_long(payload.get('h'))}"
     )
     return subject, text
 
 
-def _steering_result(p: dict) -> tuple[str, str]:
-    model, revision = _text(p.get("model_id")), _text(p.get("revision"))[:12]
-    subject = f"Steering result for {model}@{revision}: {_text(p.get('verdict'))}"
+def _steering_result(payload: dict) -> tuple[str, str]:
+    model, revision = _text(payload.get("model_id")), _text(payload.get("revision"))[:12]
+    subject = f"Steering result for {model}@{revision}: {_text(payload.get('verdict'))}"
     text = (
         f"The activation-steering regression ran on {model} at revision {revision}.\n"
-        f"Result: {_text(p.get('verdict'))}. Data: {_text(p.get('file'))}"
+        f"Result: {_text(payload.get('verdict'))}. Data: {_text(payload.get('file'))}"
     )
     return subject, text
 

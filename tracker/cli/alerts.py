@@ -24,7 +24,7 @@ from tracker.alerts.channels import ChannelError
 from tracker.alerts.config import AlertsConfig
 from tracker.alerts.deliver import DeliveryReport
 from tracker.alerts.status import alerts_status
-from tracker.cli.common import paths_from, print_json
+from tracker.cli.common import group_help, paths_from, print_json
 from tracker.clock import utc_now
 from tracker.errors import UsageError
 from tracker.records import format_instant
@@ -47,17 +47,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SECONDS",
         help=f"if a run holds data/ (the run lock), wait this long (default {DEFAULT_WAIT_SECONDS:g})",
     )
-    send.set_defaults(handler=handle_send)
+    send.set_defaults(handler=handle_alerts_send)
     test = actions.add_parser("test", help="send a clearly marked test message through one channel")
     test.add_argument("channel", choices=OUTBOX_CHANNELS)
-    test.set_defaults(handler=handle_test)
+    test.set_defaults(handler=handle_alerts_test)
     status = actions.add_parser("status", help="channels, queued and delivered alerts")
     status.add_argument("--json", action="store_true", help="print the status as JSON")
-    status.set_defaults(handler=handle_status)
-    parser.set_defaults(handler=lambda args: _usage(parser))
+    status.set_defaults(handler=handle_alerts_status)
+    parser.set_defaults(handler=group_help(parser))
 
 
-def handle_send(args: argparse.Namespace) -> int:
+def handle_alerts_send(args: argparse.Namespace) -> int:
     """Queue and deliver under the run lock: a `tracker run` may be writing the same files."""
     paths = paths_from(args)
     now = utc_now()
@@ -77,7 +77,7 @@ def handle_send(args: argparse.Namespace) -> int:
     return 0
 
 
-def handle_test(args: argparse.Namespace) -> int:
+def handle_alerts_test(args: argparse.Namespace) -> int:
     config = load_config(paths_from(args), os.environ)
     if args.channel not in config.channels:
         raise UsageError(f"channel {args.channel} is not enabled ({config.states[args.channel].reason})")
@@ -90,7 +90,7 @@ def handle_test(args: argparse.Namespace) -> int:
     return 0
 
 
-def handle_status(args: argparse.Namespace) -> int:
+def handle_alerts_status(args: argparse.Namespace) -> int:
     paths = paths_from(args)
     status = alerts_status(paths, load_config(paths, os.environ))
     if args.json:
@@ -105,11 +105,6 @@ def handle_status(args: argparse.Namespace) -> int:
         if channel.get("last_error"):
             print(f"{'':12} last error: {channel['last_error']}")
     return 0
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
 
 
 def _warn_misconfigured(config: AlertsConfig) -> None:

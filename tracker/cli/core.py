@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stats.add_argument("--panel", choices=("frozen", "current"), default="frozen")
     stats.add_argument("--as-of", type=day, help="day to answer for (current panel; default today UTC)")
     stats.add_argument("--json", action="store_true", help="machine-readable output (see README)")
-    stats.set_defaults(handler=run_stats)
+    stats.set_defaults(handler=handle_stats)
 
     chk = subparsers.add_parser("check", help="the seven predictions as of a day")
     chk.add_argument("--as-of", type=day, help="day to answer for (default today UTC)")
@@ -28,29 +28,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     chk.add_argument(
         "--record", action="store_true", help="also record the state in data/verdicts.json and the ledger"
     )
-    chk.set_defaults(handler=run_check)
+    chk.set_defaults(handler=handle_check)
 
     preds = subparsers.add_parser("predictions", help="the registered predictions")
     actions = preds.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("verify", help="fail if a registered prediction was edited").set_defaults(
-        handler=run_verify
+        handler=handle_predictions_verify
     )
-    actions.add_parser("list", help="the registered predictions").set_defaults(handler=run_list)
+    actions.add_parser("list", help="the registered predictions").set_defaults(
+        handler=handle_predictions_list
+    )
     amend = actions.add_parser("amend", help="register a dated amendment (never an edit)")
     amend.add_argument("prediction", help="P1..P7")
     amend.add_argument("--text", required=True, help="the new interpretation")
     amend.add_argument("--reason", required=True, help="why it changes")
     amend.add_argument("--date", type=day, help="date of the amendment (default today UTC)")
-    amend.set_defaults(handler=run_amend)
+    amend.set_defaults(handler=handle_predictions_amend)
 
 
-def _fmt(value: Any, spec: str = ".3f") -> str:
+def _number_or_dash(value: Any, spec: str = ".3f") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     return format(value, spec)
 
 
-def run_stats(args: argparse.Namespace) -> int:
+def handle_stats(args: argparse.Namespace) -> int:
     paths = paths_from(args)
     result = frozen_stats(paths) if args.panel == "frozen" else current_stats(paths, as_of_from(args))
     if args.json:
@@ -62,12 +64,12 @@ def run_stats(args: argparse.Namespace) -> int:
     )
     print(
         f"95% PI: +/-{result['pi_halfwidth']:.2f} pp (papers: 1.96 x SD), +/-{result['pi_halfwidth_ols_at_mean']:.2f} "
-        f"(OLS, at mean SWE);  LOLO MAE {_fmt(result['lolo_mae'], '.2f')} +/- {_fmt(result['lolo_sd'], '.2f')}"
+        f"(OLS, at mean SWE);  LOLO MAE {_number_or_dash(result['lolo_mae'], '.2f')} +/- {_number_or_dash(result['lolo_sd'], '.2f')}"
     )
     print(f"\n{'lab':12} {'n':>3} {'mean h':>8} {'core h':>8} {'slope':>7}")
     for lab, row in result["labs"].items():
         print(
-            f"{lab:12} {row['n']:>3} {row['h_mean']:+8.2f} {row['h_mean_core']:+8.2f} {_fmt(row['slope'], '7.3f')}"
+            f"{lab:12} {row['n']:>3} {row['h_mean']:+8.2f} {row['h_mean_core']:+8.2f} {_number_or_dash(row['slope'], '7.3f')}"
         )
     for check_row in result.get("checks", []):
         mark = {"yes": "ok", "no": "DIFFERS", None: "-"}[check_row["match_paper"]]
@@ -82,7 +84,7 @@ def _short(value: Any) -> Any:
     return float(f"{value:.4g}") if isinstance(value, float) else value
 
 
-def run_check(args: argparse.Namespace) -> int:
+def handle_check(args: argparse.Namespace) -> int:
     """Evaluate (any day) or record (`--record`: today only, since alerts follow the record)."""
     paths = paths_from(args)
     now = utc_now()
@@ -107,7 +109,7 @@ def run_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_verify(args: argparse.Namespace) -> int:
+def handle_predictions_verify(args: argparse.Namespace) -> int:
     problems = verify_registry(paths_from(args))
     for problem in problems:
         print(f"tracker: registry: {problem}")
@@ -116,7 +118,7 @@ def run_verify(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def run_list(args: argparse.Namespace) -> int:
+def handle_predictions_list(args: argparse.Namespace) -> int:
     for spec in load_specs(paths_from(args)):
         print(
             f"{spec.id}  {spec.title}  (deadline {spec.deadline}; {len(spec.decisions)} decisions, "
@@ -125,7 +127,7 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_amend(args: argparse.Namespace) -> int:
+def handle_predictions_amend(args: argparse.Namespace) -> int:
     path = add_amendment(
         paths_from(args),
         args.prediction,

@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--now", type=instant, help="pretend the clock reads this UTC instant (reproducible runs)"
     )
-    run.set_defaults(handler=run_command)
+    run.set_defaults(handler=handle_run)
 
     daemon = subparsers.add_parser("daemon", help="run the pipeline on a schedule (APScheduler; see README)")
     daemon.add_argument("--config", help="TOML file with a [daemon] section (default ROOT/tracker.toml)")
@@ -76,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     daemon.add_argument(
         "--lock-wait", type=float, metavar="SECONDS", help="how long a run waits for the run lock"
     )
-    daemon.set_defaults(handler=daemon_command)
+    daemon.set_defaults(handler=handle_daemon)
 
 
 def instant(text: str) -> dt.datetime:
@@ -87,7 +87,7 @@ def instant(text: str) -> dt.datetime:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def say(message: str) -> None:
+def print_stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
@@ -95,7 +95,7 @@ def default_out(paths: Paths, as_of: dt.date | None) -> Path:
     return paths.site_out if as_of is None else paths.root / f"_site-{as_of.isoformat()}"
 
 
-def run_command(args: argparse.Namespace) -> int:
+def handle_run(args: argparse.Namespace) -> int:
     paths = paths_from(args)
     if args.as_of and args.now:
         raise UsageError("--now and --as-of exclude each other (--as-of runs at DATE 23:59:59Z)")
@@ -105,7 +105,7 @@ def run_command(args: argparse.Namespace) -> int:
         paths.lock,
         timeout=args.wait,
         started_at=format_instant(utc_now()),
-        on_wait=lambda message: say(f"tracker run: {message}"),
+        on_wait=lambda message: print_stderr(f"tracker run: {message}"),
     ):
         summary = pipeline.run(
             paths,
@@ -116,7 +116,7 @@ def run_command(args: argparse.Namespace) -> int:
             out_dir=out_dir,
             replay=args.as_of is not None,
             env=os.environ,
-            checkpoint=pipeline.pause_hook(os.environ.get(PAUSE_ENV), say=say),
+            checkpoint=pipeline.pause_hook(os.environ.get(PAUSE_ENV), say=print_stderr),
         )
     if args.json:
         print_json(summary.to_json())
@@ -125,7 +125,7 @@ def run_command(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
-def daemon_command(args: argparse.Namespace) -> int:
+def handle_daemon(args: argparse.Namespace) -> int:
     from tracker import daemon
 
     paths = paths_from(args)
@@ -141,7 +141,7 @@ def daemon_command(args: argparse.Namespace) -> int:
         paths,
         config,
         env=dict(os.environ),
-        checkpoint=pipeline.pause_hook(os.environ.get(PAUSE_ENV), say=say),
+        checkpoint=pipeline.pause_hook(os.environ.get(PAUSE_ENV), say=print_stderr),
     )
     return daemon.serve(service)
 

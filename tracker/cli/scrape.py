@@ -32,7 +32,7 @@ def _register_scrape(subparsers: argparse._SubParsersAction) -> None:
     scrape.add_argument("--offline", action="store_true", help="re-read data/cache/ instead of the network")
     scrape.add_argument("--as-of", type=day, help="replay day (needs --offline): the clock is DATE 23:59:59Z")
     scrape.add_argument("--json", action="store_true", help="print the report as JSON")
-    scrape.set_defaults(handler=cmd_scrape)
+    scrape.set_defaults(handler=handle_scrape)
 
 
 def _register_models(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +41,7 @@ def _register_models(subparsers: argparse._SubParsersAction) -> None:
     new = models_sub.add_parser("new", help="open-weight repos first seen since a day")
     new.add_argument("--since", type=day, help="first day to include (default: 7 days ago)")
     new.add_argument("--json", action="store_true")
-    new.set_defaults(handler=cmd_models_new)
+    new.set_defaults(handler=handle_models_new)
 
 
 def _register_quarantine(subparsers: argparse._SubParsersAction) -> None:
@@ -50,11 +50,11 @@ def _register_quarantine(subparsers: argparse._SubParsersAction) -> None:
     listing = q_sub.add_parser("list", help="pending entries (all with --all)")
     listing.add_argument("--all", action="store_true")
     listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=cmd_quarantine_list)
+    listing.set_defaults(handler=handle_quarantine_list)
     for name, decision in (("accept", "accepted"), ("reject", "rejected")):
         sub = q_sub.add_parser(name, help=f"{name} a pending entry")
         sub.add_argument("id")
-        sub.set_defaults(handler=cmd_quarantine_decide, decision=decision)
+        sub.set_defaults(handler=handle_quarantine_decide, decision=decision)
 
 
 def _register_add_score(subparsers: argparse._SubParsersAction) -> None:
@@ -68,7 +68,7 @@ def _register_add_score(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--note", default="")
     add.add_argument("--lab", default="", help="lab of a model not yet tracked")
     add.add_argument("--release-date", default="", help="release date of a model not yet tracked")
-    add.set_defaults(handler=cmd_add_score)
+    add.set_defaults(handler=handle_add_score)
 
 
 def _now(args: argparse.Namespace) -> dt.datetime:
@@ -77,7 +77,7 @@ def _now(args: argparse.Namespace) -> dt.datetime:
     return instant_for(as_of) if as_of else utc_now()
 
 
-def cmd_scrape(args: argparse.Namespace) -> int:
+def handle_scrape(args: argparse.Namespace) -> int:
     from tracker import scrapers
 
     if args.as_of and not args.offline:
@@ -99,7 +99,7 @@ def cmd_scrape(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_models_new(args: argparse.Namespace) -> int:
+def handle_models_new(args: argparse.Namespace) -> int:
     from tracker.scrapers.catalogue import read_catalogue
 
     since = args.since or (utc_now().date() - dt.timedelta(days=7))
@@ -120,7 +120,7 @@ def cmd_models_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_quarantine_list(args: argparse.Namespace) -> int:
+def handle_quarantine_list(args: argparse.Namespace) -> int:
     from tracker.store import read_quarantine
 
     entries = read_quarantine(paths_from(args).quarantine)
@@ -135,7 +135,7 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_quarantine_decide(args: argparse.Namespace) -> int:
+def handle_quarantine_decide(args: argparse.Namespace) -> int:
     from tracker.merge import decide
 
     entry, events = decide(paths_from(args), args.id, args.decision, now=_now(args))
@@ -144,7 +144,7 @@ def cmd_quarantine_decide(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_add_score(args: argparse.Namespace) -> int:
+def handle_add_score(args: argparse.Namespace) -> int:
     from tracker.scrapers.add_score import VendorEntry, add_score
 
     entry = VendorEntry(

@@ -22,14 +22,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument(
         "--base-url", default="", help="public URL of the site, for absolute links in the feed"
     )
-    build.set_defaults(handler=build_command)
+    build.set_defaults(handler=handle_site_build)
     serve = commands.add_parser("serve", help="serve the built site on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     serve.add_argument("--dir", type=Path, help="folder to serve (default: _site/ in the project root)")
-    serve.set_defaults(handler=serve_command)
+    serve.set_defaults(handler=handle_site_serve)
 
 
-def build_command(args: argparse.Namespace) -> int:
+def handle_site_build(args: argparse.Namespace) -> int:
     """Build the site and say where it is."""
     from tracker.site.builder import build_site
 
@@ -62,7 +62,7 @@ def make_server(directory: Path, port: int, host: str = "127.0.0.1") -> http.ser
     return http.server.ThreadingHTTPServer((host, port), handler)
 
 
-def serve_command(args: argparse.Namespace) -> int:
+def handle_site_serve(args: argparse.Namespace) -> int:
     """Serve the built site until interrupted."""
     directory = args.dir or paths_from(args).site_out
     if not (directory / "index.html").exists():

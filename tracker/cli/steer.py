@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from tracker.cli.common import paths_from, print_json
+from tracker.cli.common import group_help, paths_from, print_json
 from tracker.clock import utc_now
 from tracker.errors import TrackerError, UsageError
 
@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_run(actions)
     ingest = actions.add_parser("ingest", help="validate a result JSON and add it to data/steering/")
     ingest.add_argument("file", type=Path)
-    ingest.set_defaults(handler=handle_ingest)
+    ingest.set_defaults(handler=handle_steer_ingest)
     queue = actions.add_parser("queue", help="which new open-weight models qualify; dispatch their runs")
     queue.add_argument("--json", action="store_true", help="print the review as JSON")
     queue.add_argument(
@@ -33,8 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="dispatch steer.yml for the planned models (GITHUB_TOKEN, GITHUB_REPOSITORY)",
     )
-    queue.set_defaults(handler=handle_queue)
-    parser.set_defaults(handler=lambda args: _usage(parser))
+    queue.set_defaults(handler=handle_steer_queue)
+    parser.set_defaults(handler=group_help(parser))
 
 
 def _add_run(actions: argparse._SubParsersAction) -> None:
@@ -71,12 +71,7 @@ def _add_run(actions: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    run.set_defaults(handler=handle_run)
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
+    run.set_defaults(handler=handle_steer_run)
 
 
 class ProgressLine:
@@ -117,7 +112,7 @@ def protocol_config(args: argparse.Namespace, device: str):
     )
 
 
-def handle_run(args: argparse.Namespace) -> int:
+def handle_steer_run(args: argparse.Namespace) -> int:
     """Load the model, run the protocol, write the result JSON; 1 if the model cannot be run."""
     # OpenMP threads that sleep instead of spinning between operations: on a shared CPU, spinning
     # made small forward passes many times slower (docs/benchmarks.md). Read when torch loads.
@@ -157,7 +152,7 @@ def handle_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def handle_ingest(args: argparse.Namespace) -> int:
+def handle_steer_ingest(args: argparse.Namespace) -> int:
     """Validate and store one result; every problem is listed when it is refused."""
     from tracker.steering.ingest import IngestError, ingest, load_result
 
@@ -172,7 +167,7 @@ def handle_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def handle_queue(args: argparse.Namespace) -> int:
+def handle_steer_queue(args: argparse.Namespace) -> int:
     """List the catalogue's models with their queue state; with --dispatch, dispatch the plan."""
     from tracker.steering import queue
 

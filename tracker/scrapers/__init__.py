@@ -1,6 +1,7 @@
 """Scrapers: one module per source, each with a pure `parse(bytes) -> records`; `scrape` runs them.
 
-The library API the pipeline and the CLI call:
+Every `parse` keeps the contract drawn on tracker.scrapers.records.Parser. The library API the
+pipeline and the CLI call:
 
     tracker.scrapers.scrape(paths, sources=None, *, offline, now, client=None) -> tracker.scrapers.report.ScrapeReport
 

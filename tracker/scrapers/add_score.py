@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from tracker.clock import instant_for
 from tracker.merge import BatchOutcome, merge_batch
 from tracker.paths import Paths
 from tracker.records import BENCHMARKS, Observation, ValidationError, format_instant, partial_date_floor
@@ -52,7 +53,7 @@ def validate_entry(entry: VendorEntry, today: dt.date) -> float:
     if math.isnan(score) or not 0 <= score <= 100:
         raise ValidationError("score", f"must be a percentage in 0-100, got {entry.score!r}")
     probe = Observation(
-        "x", entry.benchmark, score, "vendor", entry.source_url, format_instant(dt.datetime.now(dt.UTC))
+        "x", entry.benchmark, score, "vendor", entry.source_url, format_instant(instant_for(today))
     )
     try:
         probe.validate()

@@ -58,17 +58,17 @@ def _merge_listings(
     for _pages, rows in listings.values():
         for row in rows:
             if isinstance(row, RowProblem):
-                quarantine_problem(trial, outcome, ctx.at, row)
+                quarantine_problem(trial, outcome, ctx.instant, row)
             else:
                 listed.append(row)
-    update = update_catalogue(catalogue, listed, at=ctx.at)
+    update = update_catalogue(catalogue, listed, at=ctx.instant)
     if not ctx.offline:
         for org, (pages, _rows) in listings.items():
             _cache_pages(ctx, org, pages)
     report.records = len(listed) + len(outcome.quarantined)
     report.quarantined = len(outcome.quarantined)
     report.new_open_weights = [r.repo_id for r in update.new]
-    report.retrieved_at = ctx.at if listings and not ctx.offline else ""
+    report.retrieved_at = ctx.instant if listings and not ctx.offline else ""
     return trial, update.rows, report, outcome.events + update.events
 
 
@@ -80,8 +80,8 @@ def _fetch_listing(ctx: RunContext, org: str, known: set[str]) -> Listing:
     rows: list[HubModel | RowProblem] = []
     for _ in range(ctx.config.hub.max_pages):
         response = ctx.fetcher.get(url)
-        page_rows = hf_hub.parse(response.body, retrieved_at=ctx.at)
-        pages.append(cache.Cached(response.body, cache.CacheMeta(url=url, retrieved_at=ctx.at)))
+        page_rows = hf_hub.parse(response.body, retrieved_at=ctx.instant)
+        pages.append(cache.Cached(response.body, cache.CacheMeta(url=url, retrieved_at=ctx.instant)))
         rows += page_rows
         link = next((v for k, v in response.headers.items() if k.lower() == "link"), "")
         following = hf_hub.next_link(link)
@@ -95,7 +95,7 @@ def _cached_listing(ctx: RunContext, org: str) -> Listing:
     """The pages cached by the last successful online run, re-parsed."""
     folder = ctx.paths.cache / "hf_hub" / org
     pages = [c for name in cache.names(folder) if (c := cache.read(folder, name)) is not None]
-    pages = [p for p in pages if p.meta.retrieved_at <= ctx.at]
+    pages = [p for p in pages if p.meta.retrieved_at <= ctx.instant]
     rows: list[HubModel | RowProblem] = []
     for page in pages:
         rows += hf_hub.parse(page.body, retrieved_at=page.meta.retrieved_at)

@@ -8,7 +8,9 @@ unreadable is returned as a `RowProblem`, so it can be quarantined instead of lo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 
 @dataclass(frozen=True)
@@ -97,3 +99,23 @@ class ListedModel:
     hf_repo: str = ""
     row: str = ""
     note: str = ""
+
+
+Record_co = TypeVar("Record_co", covariant=True)
+
+
+class Parser(Protocol[Record_co]):
+    """The contract of every source module's `parse` (epoch.parse, swebench.parse, hf_hub.parse, ...)."""
+
+    def __call__(self, data: bytes, *, retrieved_at: str) -> Sequence[Record_co]:
+        """The records of one response of the source, in the order the response gives them.
+
+        Pure: bytes in, records out; no network, clock, filesystem or identity table. `retrieved_at`
+        (an instant, `format_instant`) is stamped on every record, since the parser cannot know when
+        the bytes were fetched. A row that is there but unreadable comes back as a RowProblem naming
+        the source, row and field, so it is quarantined, never dropped. A response that is not the
+        source's format at all (a truncated zip, a renamed column) raises ParseError
+        (tracker.scrapers.errors) and yields nothing. Extra keyword arguments (`source_url`) are
+        optional and default to the source's published URL.
+        """
+        ...

@@ -98,5 +98,6 @@ class RunContext:
     fetcher: Fetcher | None
 
     @property
-    def at(self) -> str:
+    def instant(self) -> str:
+        """`now` as data/ records it: the retrieval instant of every response of this run."""
         return format_instant(self.now)

@@ -113,19 +113,21 @@ def _run(ctx: RunContext, names: list[str]) -> ScrapeReport:
         if report.status == "failed":
             new_events.append(
                 Event(
-                    make_event_id("source_failed", name, report.error, ctx.at),
+                    make_event_id("source_failed", name, report.error, ctx.instant),
                     "source_failed",
-                    ctx.at,
+                    ctx.instant,
                     {"source": name, "error": report.error},
                 )
             )
         reports[name] = report
         events += new_events
-    frontier = frontier_events(state, ctx.at)
+    frontier = frontier_events(state, ctx.instant)
     events += frontier
     _save(ctx, state, catalogue, reports)
     appended = append_events(ctx.paths.ledger, events)
-    return ScrapeReport(ctx.at, ctx.offline, reports, [e.payload["model_id"] for e in frontier], appended)
+    return ScrapeReport(
+        ctx.instant, ctx.offline, reports, [e.payload["model_id"] for e in frontier], appended
+    )
 
 
 def _fetched_source(
@@ -165,7 +167,7 @@ def _obtain(
         if cached is None:
             report.error = "no cached response (run once online)"
             return None, None
-        if cached.meta.retrieved_at > ctx.at:
+        if cached.meta.retrieved_at > ctx.instant:
             report.error = f"cached response of {cached.meta.retrieved_at} is newer than the run's clock"
             return None, None
         return cached.body, cached.meta
@@ -177,7 +179,7 @@ def _obtain(
     if response.not_modified:
         raise FetchError(url, "304 Not Modified but no cached copy to reuse")
     meta = cache.CacheMeta(
-        url=url, retrieved_at=ctx.at, etag=response.etag, last_modified=response.last_modified
+        url=url, retrieved_at=ctx.instant, etag=response.etag, last_modified=response.last_modified
     )
     return response.body, meta
 
@@ -194,7 +196,7 @@ def _vendor_source(ctx: RunContext, state: MergeState) -> tuple[MergeState, Sour
     if not ctx.paths.vendor_scores.exists():
         return state, report, []
     try:
-        records = vendor.parse(ctx.paths.vendor_scores.read_bytes(), retrieved_at=ctx.at)
+        records = vendor.parse(ctx.paths.vendor_scores.read_bytes(), retrieved_at=ctx.instant)
         trial = state.copy()
         outcome = merge_batch(trial, records, now=ctx.now, policy=ctx.config.merge)
     except ParseError as exc:
@@ -274,8 +276,8 @@ def _write_health(ctx: RunContext, reports: dict[str, SourceReport]) -> None:
         success = report.status in ("ok", "not_modified")
         health[name] = {
             "url": report.url,
-            "last_attempt": ctx.at,
-            "last_success": ctx.at if success else previous.get("last_success", ""),
+            "last_attempt": ctx.instant,
+            "last_success": ctx.instant if success else previous.get("last_success", ""),
             "status": report.status,
             "error": report.error,
             "records": report.records,

@@ -154,7 +154,7 @@ def describe(event: Event) -> str:
     """One sentence about an event, for the events page, the history tables and the feed."""
     p = event.payload
 
-    def g(key: str) -> str:
+    def shown(key: str) -> str:
         value = p.get(key)
         return (
             "n/a"
@@ -164,34 +164,38 @@ def describe(event: Event) -> str:
 
     texts = {
         "new_model": lambda: (
-            f"New model {g('name')} ({g('lab')}), released {g('release_date')}, seen on {g('source')}"
+            f"New model {shown('name')} ({shown('lab')}), released {shown('release_date')}, seen on {shown('source')}"
         ),
-        "new_score": lambda: f"{g('model_id')}: {g('benchmark')} = {g('score')} from {g('source')}",
+        "new_score": lambda: (
+            f"{shown('model_id')}: {shown('benchmark')} = {shown('score')} from {shown('source')}"
+        ),
         "score_changed": lambda: (
-            f"{g('model_id')}: {g('benchmark')} changed {g('old')} -> {g('new')} ({g('source')})"
+            f"{shown('model_id')}: {shown('benchmark')} changed {shown('old')} -> {shown('new')} ({shown('source')})"
         ),
         "quarantined": lambda: (
-            f"Quarantined a record from {g('source')} (row {g('row')}, field {g('field')}): {g('reason')}"
+            f"Quarantined a record from {shown('source')} (row {shown('row')}, field {shown('field')}): {shown('reason')}"
         ),
-        "verdict_decided": lambda: f"{g('prediction')} decided: {g('status')}. {g('summary')}",
+        "verdict_decided": lambda: f"{shown('prediction')} decided: {shown('status')}. {shown('summary')}",
         "verdict_changed": lambda: (
-            f"{g('prediction')} status {g('old')} -> {g('new')}. {p.get('summary', '')}".strip()
+            f"{shown('prediction')} status {shown('old')} -> {shown('new')}. {p.get('summary', '')}".strip()
         ),
-        "provisional_flipped": lambda: f"{g('prediction')} reading {g('old')} -> {g('new')}. {g('summary')}",
+        "provisional_flipped": lambda: (
+            f"{shown('prediction')} reading {shown('old')} -> {shown('new')}. {shown('summary')}"
+        ),
         "late_evidence": lambda: (
-            f"{g('prediction')} stays {g('status')}; later data read differently: {g('note')}"
+            f"{shown('prediction')} stays {shown('status')}; later data read differently: {shown('note')}"
         ),
-        "amendment": lambda: f"{g('prediction')} amended on {g('date')}: {g('text')}",
+        "amendment": lambda: f"{shown('prediction')} amended on {shown('date')}: {shown('text')}",
         "new_frontier_release": lambda: (
-            f"New frontier release {g('name')} ({g('lab')}), {g('release_date')}, "
-            + (f"h = {g('h')}" if p.get("h") is not None else "h not known yet (needs both scores)")
+            f"New frontier release {shown('name')} ({shown('lab')}), {shown('release_date')}, "
+            + (f"h = {shown('h')}" if p.get("h") is not None else "h not known yet (needs both scores)")
         ),
-        "new_open_weights": lambda: f"New open weights {g('repo_id')} at {g('sha')[:12]}",
+        "new_open_weights": lambda: f"New open weights {shown('repo_id')} at {shown('sha')[:12]}",
         "steering_result": lambda: (
-            f"Steering result for {g('model_id')} at {g('revision')[:12]}: {g('verdict')}"
+            f"Steering result for {shown('model_id')} at {shown('revision')[:12]}: {shown('verdict')}"
         ),
-        "source_failed": lambda: f"Source {g('source')} failed: {g('error')}",
-        "alert_sent": lambda: f"Alert {g('event_id')} sent on {g('channel')}",
+        "source_failed": lambda: f"Source {shown('source')} failed: {shown('error')}",
+        "alert_sent": lambda: f"Alert {shown('event_id')} sent on {shown('channel')}",
     }
     text = texts.get(event.type)
     return text() if text else f"{event.type}: {json.dumps(p, sort_keys=True, ensure_ascii=False)}"

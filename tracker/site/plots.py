@@ -102,7 +102,7 @@ def render(name: str, title: str, alt: str, draw) -> Figure:
         return Figure(name=name, title=title, alt=alt, svg=_to_svg(fig))
 
 
-def _fmt(value: float | None, digits: int = 1, signed: bool = False) -> str:
+def _number_or_na(value: float | None, digits: int = 1, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
@@ -179,7 +179,7 @@ def lab_h_bars(labs: dict[str, dict]) -> Figure:
     alt = (
         "Mean h-field per lab, in GPQA points above (+) or below (-) the frozen fit. "
         + "; ".join(
-            f"{lab}: core {_fmt(labs[lab].get('h_mean_core'), 1, True)}, all {_fmt(labs[lab].get('h_mean'), 1, True)}"
+            f"{lab}: core {_number_or_na(labs[lab].get('h_mean_core'), 1, True)}, all {_number_or_na(labs[lab].get('h_mean'), 1, True)}"
             f" (n={labs[lab].get('n')})"
             for lab in names
         )
@@ -296,7 +296,7 @@ def evidence_over_time(
     for s in series:
         known = [(d, v) for d, v in s.points if v is not None]
         parts.append(
-            f"{s.label}: {_fmt(known[0][1], 2)} on {known[0][0]} to {_fmt(known[-1][1], 2)} on {known[-1][0]}"
+            f"{s.label}: {_number_or_na(known[0][1], 2)} on {known[0][0]} to {_number_or_na(known[-1][1], 2)} on {known[-1][0]}"
         )
     limits = "; ".join(f"{label} at {value:g}" for value, label in thresholds)
     alt = (

@@ -129,7 +129,7 @@ def lab_values(frozen: pd.DataFrame) -> dict[str, Any]:
     return values
 
 
-def _r(frame: pd.DataFrame) -> float:
+def _pearson_r(frame: pd.DataFrame) -> float:
     return float(stats.pearsonr(frame[SWE].astype(float), frame[GPQA].astype(float))[0])
 
 
@@ -137,9 +137,9 @@ def subset_values(frozen: pd.DataFrame) -> dict[str, Any]:
     """Correlations on the papers' subsets and the count of pre-2025 models."""
     no_tier = frozen[~frozen["model"].str.contains("xhigh|std")]
     return {
-        "subset.core_r": _r(frozen[frozen["core"].astype(bool)]),
-        "subset.swe_ge40_r": _r(frozen[frozen[SWE] >= 40]),
-        "subset.no_compute_tier_r": _r(no_tier),
+        "subset.core_r": _pearson_r(frozen[frozen["core"].astype(bool)]),
+        "subset.swe_ge40_r": _pearson_r(frozen[frozen[SWE] >= 40]),
+        "subset.no_compute_tier_r": _pearson_r(no_tier),
         "subset.pre2025_n": int((frozen["release_date"].astype(str).str[:4] < "2025").sum()),
     }
 

@@ -79,23 +79,23 @@ def rank(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return ordered.drop(columns="_day").reset_index(drop=True)
 
 
-def _spread_reading(rank_spread: float, second_spread: float | None, p: dict) -> str:
-    if rank_spread > p["fail_rank_spread_above"]:
+def _spread_reading(rank_spread: float, second_spread: float | None, params: dict) -> str:
+    if rank_spread > params["fail_rank_spread_above"]:
         return FAIL
     if (
-        rank_spread < p["pass_rank_spread_below"]
+        rank_spread < params["pass_rank_spread_below"]
         and second_spread is not None
-        and second_spread > p["pass_second_spread_above"]
+        and second_spread > params["pass_second_spread_above"]
     ):
         return PASS
     return NEITHER
 
 
-def top_k_spread(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
+def top_k_spread(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessment:
     """P1, P6: spread of the top k on one benchmark, and of a second benchmark over the same k."""
-    first, second, k = p["rank_by"], p["second"], int(p["k"])
+    first, second, k = params["rank_by"], params["second"], int(params["k"])
     ranked = rank(frame, first)
-    if p.get("require_second"):
+    if params.get("require_second"):
         ranked = ranked.dropna(subset=[second]).reset_index(drop=True)
     if len(ranked) < k:
         return Assessment(
@@ -107,13 +107,15 @@ def top_k_spread(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
     top = ranked.head(k)
     rank_spread = float(top[first].iloc[0] - top[first].iloc[k - 1])
     seconds = top[second].dropna()
-    second_spread = float(seconds.max() - seconds.min()) if len(seconds) >= int(p["min_second"]) else None
-    outcome = _spread_reading(rank_spread, second_spread, p)
+    second_spread = (
+        float(seconds.max() - seconds.min()) if len(seconds) >= int(params["min_second"]) else None
+    )
+    outcome = _spread_reading(rank_spread, second_spread, params)
     second_text = "missing" if second_spread is None else f"{second_spread:.1f} pp"
     summary = (
         f"top-{k} {SHORT[first]} spread {rank_spread:.1f} pp, {SHORT[second]} spread {second_text}; "
-        f"pass needs < {p['pass_rank_spread_below']:g} and > {p['pass_second_spread_above']:g}, "
-        f"fail if {SHORT[first]} spread > {p['fail_rank_spread_above']:g}"
+        f"pass needs < {params['pass_rank_spread_below']:g} and > {params['pass_second_spread_above']:g}, "
+        f"fail if {SHORT[first]} spread > {params['fail_rank_spread_above']:g}"
     )
     evidence = {
         "n": len(ranked),
@@ -121,10 +123,10 @@ def top_k_spread(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
         "rank_spread": rank_spread,
         "second_spread": second_spread,
         "second_n": int(len(seconds)),
-        "threshold_pass": p["pass_rank_spread_below"],
-        "threshold_fail": p["fail_rank_spread_above"],
-        "margin_to_pass": rank_spread - p["pass_rank_spread_below"],
-        "margin_to_fail": p["fail_rank_spread_above"] - rank_spread,
+        "threshold_pass": params["pass_rank_spread_below"],
+        "threshold_fail": params["fail_rank_spread_above"],
+        "margin_to_pass": rank_spread - params["pass_rank_spread_below"],
+        "margin_to_fail": params["fail_rank_spread_above"] - rank_spread,
         "rows": [{**row, "rank": i + 1} for i, row in enumerate(evidence_rows(top, [first, second]))],
     }
     return Assessment(outcome, summary, evidence)
@@ -137,72 +139,80 @@ def pearson(x: pd.Series, y: pd.Series) -> float | None:
     return float(stats.pearsonr(x.astype(float), y.astype(float))[0])
 
 
-def _correlation_reading(n: int, r: float | None, p: dict) -> str:
-    if n < p.get("fail_if_n_below", 0):
+def _correlation_reading(n: int, r: float | None, params: dict) -> str:
+    if n < params.get("fail_if_n_below", 0):
         return FAIL
     if r is None:
         return NEITHER
-    passes = r > p["pass_r_above"] if "pass_r_above" in p else r < p["pass_r_below"]
-    fails = r < p["fail_r_below"] if "fail_r_below" in p else r > p["fail_r_above"]
-    if n >= p["min_n_pass"] and passes:
+    passes = r > params["pass_r_above"] if "pass_r_above" in params else r < params["pass_r_below"]
+    fails = r < params["fail_r_below"] if "fail_r_below" in params else r > params["fail_r_above"]
+    if n >= params["min_n_pass"] and passes:
         return PASS
-    if n >= p["min_n_fail"] and fails:
+    if n >= params["min_n_fail"] and fails:
         return FAIL
     return NEITHER
 
 
-def _correlation_criteria(p: dict) -> str:
-    pass_rule = f"r > {p['pass_r_above']:g}" if "pass_r_above" in p else f"r < {p['pass_r_below']:g}"
-    fail_rule = f"r < {p['fail_r_below']:g}" if "fail_r_below" in p else f"r > {p['fail_r_above']:g}"
-    extra = f" or n < {p['fail_if_n_below']}" if p.get("fail_if_n_below") else ""
-    return f"pass needs {pass_rule} on n >= {p['min_n_pass']}; fail if {fail_rule}{extra}"
+def _correlation_criteria(params: dict) -> str:
+    pass_rule = (
+        f"r > {params['pass_r_above']:g}" if "pass_r_above" in params else f"r < {params['pass_r_below']:g}"
+    )
+    fail_rule = (
+        f"r < {params['fail_r_below']:g}" if "fail_r_below" in params else f"r > {params['fail_r_above']:g}"
+    )
+    extra = f" or n < {params['fail_if_n_below']}" if params.get("fail_if_n_below") else ""
+    return f"pass needs {pass_rule} on n >= {params['min_n_pass']}; fail if {fail_rule}{extra}"
 
 
-def correlation_diagnostics(both: pd.DataFrame, p: dict) -> dict[str, Any]:
+def correlation_diagnostics(both: pd.DataFrame, params: dict) -> dict[str, Any]:
     """Secondary readings registered with the prediction (never the verdict)."""
-    x, y = p["x"], p["y"]
+    x, y = params["x"], params["y"]
     out: dict[str, Any] = {}
-    if "new_only_from" in p:
-        start = dt.date.fromisoformat(p["new_only_from"])
+    if "new_only_from" in params:
+        start = dt.date.fromisoformat(params["new_only_from"])
         new = both[both["release_day"].map(lambda d: d is not None and d >= start)]
         out["new_only"] = {"n": int(len(new)), "r": pearson(new[x], new[y])}
-    if "diagnostic_min_x" in p:
-        high = both[both[x] >= p["diagnostic_min_x"]]
-        out["high_x"] = {"min_x": p["diagnostic_min_x"], "n": int(len(high)), "r": pearson(high[x], high[y])}
+    if "diagnostic_min_x" in params:
+        high = both[both[x] >= params["diagnostic_min_x"]]
+        out["high_x"] = {
+            "min_x": params["diagnostic_min_x"],
+            "n": int(len(high)),
+            "r": pearson(high[x], high[y]),
+        }
     return out
 
 
-def correlation(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
+def correlation(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessment:
     """P2, P5, P7: Pearson r between two benchmarks over the models that have both."""
-    x, y = p["x"], p["y"]
+    x, y = params["x"], params["y"]
     both = frame.dropna(subset=[x, y]).reset_index(drop=True)
     n, r = len(both), pearson(both[x], both[y])
-    outcome = _correlation_reading(n, r, p)
+    outcome = _correlation_reading(n, r, params)
     r_text = "undefined" if r is None else f"{r:+.3f}"
-    summary = f"r({SHORT[x]}, {SHORT[y]}) = {r_text} on n = {n}; {_correlation_criteria(p)}"
+    summary = f"r({SHORT[x]}, {SHORT[y]}) = {r_text} on n = {n}; {_correlation_criteria(params)}"
     evidence: dict[str, Any] = {
         "n": n,
         "r": r,
         "p": None if r is None or n < 3 else float(stats.pearsonr(both[x], both[y])[1]),
-        "threshold_n": p["min_n_pass"],
-        "diagnostics": correlation_diagnostics(both, p),
+        "threshold_n": params["min_n_pass"],
+        "diagnostics": correlation_diagnostics(both, params),
         "rows": evidence_rows(both, [x, y]),
     }
-    if "baseline_r" in p and r is not None:
-        evidence["delta_r_vs_baseline"] = r - p["baseline_r"]
-    return Assessment(outcome, summary, evidence, insufficient=n < p["min_n_pass"])
+    if "baseline_r" in params and r is not None:
+        evidence["delta_r_vs_baseline"] = r - params["baseline_r"]
+    return Assessment(outcome, summary, evidence, insufficient=n < params["min_n_pass"])
 
 
-def _lab_releases(frame: pd.DataFrame, p: dict) -> pd.DataFrame:
-    start = dt.date.fromisoformat(p["released_from"])
+def _lab_releases(frame: pd.DataFrame, params: dict) -> pd.DataFrame:
+    start = dt.date.fromisoformat(params["released_from"])
     rows = frame[
-        (frame["lab"] == p["lab"]) & frame["release_day"].map(lambda d: d is not None and d >= start)
+        (frame["lab"] == params["lab"]) & frame["release_day"].map(lambda d: d is not None and d >= start)
     ]
     names = rows["model"].str.lower()
-    if p.get("name_include"):
-        rows = rows[names.str.contains(p["name_include"], regex=True)]
-    if p.get("name_exclude"):
-        rows = rows[~rows["model"].str.lower().str.contains(p["name_exclude"], regex=True)]
+    if params.get("name_include"):
+        rows = rows[names.str.contains(params["name_include"], regex=True)]
+    if params.get("name_exclude"):
+        rows = rows[~rows["model"].str.lower().str.contains(params["name_exclude"], regex=True)]
     return rows.sort_values(["release_day", "model"], kind="mergesort").reset_index(drop=True)
 
 
@@ -211,30 +221,30 @@ def signed(value: float) -> str:
     return "0" if value == 0 else f"{value:+g}"
 
 
-def _h_test(p: dict) -> tuple[Callable[[float], bool], Callable[[float], bool], str]:
-    if "pass_h_below" in p:
+def _h_test(params: dict) -> tuple[Callable[[float], bool], Callable[[float], bool], str]:
+    if "pass_h_below" in params:
         return (
-            (lambda h: h < p["pass_h_below"]),
-            (lambda h: h > p["fail_h_above"]),
-            f"pass needs h < {signed(p['pass_h_below'])} for both; fail if h > {signed(p['fail_h_above'])} for either",
+            (lambda h: h < params["pass_h_below"]),
+            (lambda h: h > params["fail_h_above"]),
+            f"pass needs h < {signed(params['pass_h_below'])} for both; fail if h > {signed(params['fail_h_above'])} for either",
         )
     return (
-        (lambda h: h > p["pass_h_above"]),
-        (lambda h: h < p["fail_h_below"]),
-        f"pass needs h > {signed(p['pass_h_above'])} for both; fail if h < {signed(p['fail_h_below'])} for either",
+        (lambda h: h > params["pass_h_above"]),
+        (lambda h: h < params["fail_h_below"]),
+        f"pass needs h > {signed(params['pass_h_above'])} for both; fail if h < {signed(params['fail_h_below'])} for either",
     )
 
 
-def slots(frame: pd.DataFrame, p: dict, as_of: dt.date) -> tuple[list[dict], list[dict]]:
+def slots(frame: pd.DataFrame, params: dict, as_of: dt.date) -> tuple[list[dict], list[dict]]:
     """The lab's qualifying releases in order (G13): scored ones take slots, a release still
     unscored 60 days after it came out is dropped, a younger unscored one holds its slot."""
     taken, dropped = [], []
-    for row in _lab_releases(frame, p).itertuples():
-        if len(taken) == int(p["slots"]):
+    for row in _lab_releases(frame, params).itertuples():
+        if len(taken) == int(params["slots"]):
             break
         scored = not (math.isnan(row.swe_bench_verified) or math.isnan(row.gpqa_diamond))
         waited = (as_of - row.release_day).days
-        if not scored and waited > int(p["score_wait_days"]):
+        if not scored and waited > int(params["score_wait_days"]):
             dropped.append(
                 {
                     "model_id": row.model_id,
@@ -258,14 +268,14 @@ def slots(frame: pd.DataFrame, p: dict, as_of: dt.date) -> tuple[list[dict], lis
     return taken, dropped
 
 
-def next_releases_h(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
+def next_releases_h(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessment:
     """P3, P4: the h-field of a lab's next releases after the cutoff, slot by slot."""
-    passes, fails, criteria = _h_test(p)
-    taken, dropped = slots(frame, p, as_of)
+    passes, fails, criteria = _h_test(params)
+    taken, dropped = slots(frame, params, as_of)
     scored = [s for s in taken if s["scored"]]
     evidence = {
         "n": len(scored),
-        "slots": int(p["slots"]),
+        "slots": int(params["slots"]),
         "rows": taken,
         "dropped": dropped,
         "rounding_sensitive": any(
@@ -276,10 +286,10 @@ def next_releases_h(frame: pd.DataFrame, p: dict, as_of: dt.date) -> Assessment:
     listing = (
         ", ".join(f"{s['model']} h = {s['h']:+.2f}" for s in scored) or "no qualifying release scored yet"
     )
-    summary = f"{listing} ({len(scored)} of {p['slots']} slots); {criteria}"
+    summary = f"{listing} ({len(scored)} of {params['slots']} slots); {criteria}"
     if any(fails(s["h"]) for s in scored):
         return Assessment(FAIL, summary, evidence, final=True)
-    if len(scored) == int(p["slots"]):
+    if len(scored) == int(params["slots"]):
         outcome = PASS if all(passes(s["h"]) for s in scored) else NEITHER
         return Assessment(outcome, summary, evidence, final=True)
     leaning = PASS if scored and all(passes(s["h"]) for s in scored) else NEITHER

@@ -36,9 +36,22 @@ class SendResult:
 
 
 class Channel(Protocol):
+    """One way out for alerts (GitHub issue, webhook, Slack, e-mail); tracker.alerts.deliver drives it."""
+
     name: str
 
-    def send(self, message: Message) -> SendResult: ...
+    def send(self, message: Message) -> SendResult:
+        """Deliver `message` once, or find that the channel already has it.
+
+        Idempotent: a message carries its event id as a marker, and a channel that can look it up
+        (a GitHub issue comment) returns `SendResult(ref, duplicate=True)` instead of sending twice,
+        so a run that crashed between sending and recording does not duplicate the alert.
+        Raises ChannelError and nothing else: `transient=True` for what is worth retrying (server
+        errors, rate limits, timeouts, connection failures), `transient=False` for a refusal that
+        will not change (a bad token, a 404). The message of the error never holds a secret or a URL
+        with credentials; delivery redacts it again before storing or printing it.
+        """
+        ...
 
 
 def is_transient_status(response: httpx.Response) -> bool:
