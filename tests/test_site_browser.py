@@ -29,6 +29,7 @@ PAGES = {
     "steering.html",
     "sources.html",
     "events.html",
+    "glossary.html",
     "about.html",
 } | {f"predictions/P{i}.html" for i in range(1, 8)}
 LINKS_JS = (

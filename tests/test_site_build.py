@@ -25,9 +25,12 @@ PAGES = {
     "steering.html",
     "sources.html",
     "events.html",
+    "glossary.html",
     "about.html",
 } | {f"predictions/P{i}.html" for i in range(1, 8)}
-FEEDS = {"feed.atom", "api/status.json", "api/models.json"} | {f"badges/P{i}.json" for i in range(1, 8)}
+FEEDS = {"feed.atom", "api/status.json", "api/models.json", "models.csv"} | {
+    f"badges/P{i}.json" for i in range(1, 8)
+}
 
 
 def test_build_writes_every_page_feed_and_figure(built_site: Path) -> None:

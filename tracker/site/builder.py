@@ -24,9 +24,10 @@ import jinja2
 from tracker.panel import PanelSource
 from tracker.paths import Paths
 from tracker.records import BENCHMARK_LABELS, BENCHMARKS, parse_instant
-from tracker.site import plots
+from tracker.site import answer, labels, plots
 from tracker.site.data import SiteData, collect
 from tracker.site.feeds import (
+    LICENCE_LINE,
     badge,
     describe,
     dump_json,
@@ -34,12 +35,15 @@ from tracker.site.feeds import (
     event_target,
     feed_entries,
     models_api,
+    models_csv,
     safe_url,
     status_api,
     status_key,
     status_words,
 )
 from tracker.site.figures import coupling_figures, prediction_figure
+from tracker.site.freshness import newest_data_day
+from tracker.site.glossary import TERMS, definition
 from tracker.verdicts.predictions import Verdict
 
 NAV = (
@@ -50,7 +54,13 @@ NAV = (
     ("steering.html", "Steering"),
     ("sources.html", "Sources"),
     ("events.html", "Events"),
+    ("glossary.html", "Glossary"),
     ("about.html", "About"),
+)
+
+
+SUMMARY = (
+    "the seven predictions of arXiv 2605.18838 and 2605.18840, checked daily against public leaderboards."
 )
 
 
@@ -119,6 +129,13 @@ def environment(templates: Path) -> jinja2.Environment:
         describe=describe,
         match=match_word,
         lab_colour=plots.lab_colour,
+        would_be=answer.would_be,
+        would_be_words=answer.would_be_words,
+        definition=definition,
+        released=labels.released,
+        score_page=labels.score_page,
+        open_weights=labels.open_weights,
+        tier_words=labels.tier_words,
     )
     return env
 
@@ -129,16 +146,23 @@ def _prediction_events(data: SiteData, pid: str) -> list:
 
 def page_contexts(data: SiteData) -> Iterator[tuple[str, str, dict]]:
     """(output path, template, page-specific context) for every HTML page."""
-    yield "index.html", "index.html.j2", {"title": "Status"}
+    yield (
+        "index.html",
+        "index.html.j2",
+        {"title": "Status", "description": answer.top_line_text(data.verdicts)},
+    )
     for verdict in data.verdicts:
         pid = verdict["id"]
         rows = verdict.get("evidence", {}).get("rows") or []
+        reading = answer.answer(verdict)
         yield (
             f"predictions/{pid}.html",
             "prediction.html.j2",
             {
                 "title": f"{pid}: {verdict.get('title', '')}",
+                "description": f"{reading.sentence} Deadline {str(verdict.get('deadline', ''))[:10]}.",
                 "v": verdict,
+                "a": reading,
                 "cols": [b for b in BENCHMARKS if any(b in row for row in rows)],
                 "history": data.history.get(pid, []),
                 "ledger": _prediction_events(data, pid),
@@ -151,9 +175,10 @@ def page_contexts(data: SiteData) -> Iterator[tuple[str, str, dict]]:
         ("steering", "Steering results"),
         ("sources", "Sources"),
         ("events", "Events"),
+        ("glossary", "Glossary"),
         ("about", "About"),
     ):
-        yield f"{name}.html", f"{name}.html.j2", {"title": title}
+        yield f"{name}.html", f"{name}.html.j2", {"title": title, "description": f"{title}: {SUMMARY}"}
 
 
 def source_rows(data: SiteData) -> list[dict]:
@@ -212,7 +237,13 @@ def common_context(data: SiteData, base_url: str) -> dict:
         "decisions": shared_decisions(data),
         "models": models_newest_first(data.panel),
         "target": functools.partial(event_target, known_models=known_models(data)),
-        "last_update": max((r.get(f"{b}_known") or "" for r in data.panel for b in BENCHMARKS), default=""),
+        "last_update": newest_data_day(data.source_ages),
+        "source_ages": data.source_ages,
+        "project_url": data.project_url,
+        "top": answer.top_line(data.verdicts),
+        "answers": {v["id"]: answer.answer(v) for v in data.verdicts},
+        "glossary": TERMS,
+        "licence_line": LICENCE_LINE,
     }
 
 
@@ -249,6 +280,7 @@ def feed_outputs(env: jinja2.Environment, data: SiteData, base_url: str) -> list
             "api/status.json", dump_json(status_api(data.verdicts, data.as_of.isoformat(), data.built_at))
         ),
         Output("api/models.json", dump_json(models_api(data.panel, BENCHMARKS, data.as_of.isoformat()))),
+        Output("models.csv", models_csv(models_newest_first(data.panel), BENCHMARKS)),
     ]
     outputs += [Output(f"badges/{v['id']}.json", dump_json(badge(v))) for v in data.verdicts]
     return outputs

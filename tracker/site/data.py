@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from scipy import stats
 from tracker.panel import DEFAULT_PRECEDENCE, PanelSource, build_panel, frozen_frame
 from tracker.paths import Paths
 from tracker.records import Event, QuarantineEntry
+from tracker.scrapers.config import load_config
+from tracker.site.freshness import source_ages
 from tracker.stats import coupling
 from tracker.stats.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE, ISO_GPQA_SWE, ISO_IFEVAL_GPQA, h_field
 from tracker.stats.phase import AT_TOLERANCE_PP, gpqa_c, ifeval_c, side
@@ -48,6 +50,8 @@ class SiteData:
     steering: list[dict]
     steering_queue: dict[str, dict]
     phase: dict
+    source_ages: list[dict] = field(default_factory=list)
+    project_url: str = ""
 
 
 def plain(value: Any) -> Any:
@@ -89,12 +93,21 @@ def history_point(spec: Any, frame: Any, day: dt.date, snapshot: dt.date) -> dic
     """
     assessment = predictions.assess(spec, frame, snapshot)
     status, provisional = predictions.status_from(assessment, day >= spec.deadline_day())
+    decided_today = predictions.status_from(assessment, True)[0]
     evidence = {k: v for k, v in assessment.evidence.items() if k != "rows"}
     evidence["summary"] = assessment.summary
     evidence["rows"] = [
         {"model": r.get("model"), "h": r.get("h")} for r in assessment.evidence.get("rows", [])
     ]
-    return plain({"day": day.isoformat(), "status": status, "provisional": provisional, "evidence": evidence})
+    return plain(
+        {
+            "day": day.isoformat(),
+            "status": status,
+            "provisional": provisional,
+            "if_decided_today": decided_today,
+            "evidence": evidence,
+        }
+    )
 
 
 def verdict_history(paths: Paths, as_of: dt.date, source: PanelSource | None = None) -> dict[str, list[dict]]:
@@ -193,6 +206,25 @@ def panel_records(paths: Paths, as_of: dt.date, source: PanelSource | None = Non
     return [plain(row) for row in frame.to_dict(orient="records")]
 
 
+def decided_today_fallback(
+    paths: Paths, as_of: dt.date, source: PanelSource, verdicts: list[dict]
+) -> list[dict]:
+    """Each verdict with `if_decided_today`: what its registered evaluator decides on `as_of`'s
+    data if the deadline were `as_of` (passed, failed or inconclusive). Verdict objects that
+    already carry the field keep theirs; this stands in for the ones that do not."""
+    specs = {spec.id: spec for spec in predictions.load_specs(paths)}
+    out = []
+    for verdict in verdicts:
+        spec = specs.get(verdict["id"])
+        if "if_decided_today" in verdict or spec is None:
+            out.append(verdict)
+            continue
+        day = predictions.snapshot_day(spec, as_of)
+        assessment = predictions.assess(spec, source.evidence(day, DEFAULT_PRECEDENCE), day)
+        out.append({**verdict, "if_decided_today": predictions.status_from(assessment, True)[0]})
+    return out
+
+
 def collect(
     paths: Paths,
     as_of: dt.date,
@@ -211,18 +243,21 @@ def collect(
     source = source or PanelSource(paths)
     verdicts = predictions.evaluate_all(paths, as_of, source) if verdicts is None else verdicts
     current = coupling.current_stats(paths, as_of, source) if current is None else current
+    sources = read_json(paths.data / "sources.json", {})
     return SiteData(
         as_of=as_of,
         built_at=f"{as_of.isoformat()}T23:59:59Z",
-        verdicts=[plain(v.to_json()) for v in verdicts],
+        verdicts=decided_today_fallback(paths, as_of, source, [plain(v.to_json()) for v in verdicts]),
         history=verdict_history(paths, as_of, source),
         frozen=plain(coupling.frozen_stats(paths)),
         current=plain(current),
         panel=panel_records(paths, as_of, source),
         events=[e for e in read_events(paths.ledger) if e.at[:10] <= day],
-        sources=read_json(paths.data / "sources.json", {}),
+        sources=sources,
         quarantine=[q for q in read_quarantine(paths.quarantine) if q.quarantined_at[:10] <= day],
         steering=[r for r in steering_results(paths.steering) if started_on(r) <= day],
         steering_queue=read_json(paths.steering / "queue.json", {}),
         phase=phase_constants(paths),
+        source_ages=source_ages(source.observations, sources, as_of),
+        project_url=load_config(paths.root).http.project_url,
     )

@@ -8,6 +8,8 @@ page); this module prepares its entries.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import uuid
@@ -133,6 +135,32 @@ def models_api(panel: list[dict], benchmarks: tuple[str, ...], as_of: str) -> di
             | {"scores": scores}
         )
     return {"schema_version": 1, "as_of": as_of, "models": models}
+
+
+LICENCE_LINE = (
+    "Scores from Epoch AI, 'AI Benchmarking Hub', https://epoch.ai/benchmarks (CC BY 4.0); from the "
+    "SWE-bench leaderboard, https://www.swebench.com (CC BY-NC 4.0); the papers' values from arXiv "
+    "2605.18838 and 2605.18840; vendor and secondary reports as linked from api/models.json."
+)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: Any) -> Any:
+    """A text cell a spreadsheet will not run as a formula (numbers pass unchanged)."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def models_csv(panel: list[dict], benchmarks: tuple[str, ...]) -> str:
+    """models.csv: the models table, one row per release, after a `#` line with the licences."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    columns = ["model_id", "model", "lab", "release_date", "cohort"]
+    writer.writerow(columns + [c for b in benchmarks for c in (b, f"{b}_source")] + ["h", "open_weights"])
+    for row in panel:
+        scores = [csv_text(row.get(c)) for b in benchmarks for c in (b, f"{b}_source")]
+        weights = "yes" if row.get("open_weights") is True else "unknown"
+        writer.writerow([csv_text(row.get(c)) for c in columns] + scores + [row.get("h"), weights])
+    return f"# {LICENCE_LINE}\n" + buffer.getvalue()
 
 
 def event_target(event: Event, known_models: frozenset[str] = frozenset()) -> str:
