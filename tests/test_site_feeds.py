@@ -13,6 +13,7 @@ from tracker.records import Event
 from tracker.site.feeds import BADGE_COLOURS, badge, describe, event_target, feed_entries, status_words
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+REPO = Path(__file__).resolve().parent.parent
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -83,13 +84,29 @@ def test_badges_have_the_shields_endpoint_shape(built_site: Path) -> None:
         assert data["message"] == status_words(verdict).replace("·", "-").lower()
 
 
-def test_badge_colour_follows_the_status() -> None:
+def test_badge_colour_follows_the_status_in_the_sites_colours() -> None:
+    css = (REPO / "site" / "static" / "style.css").read_text(encoding="utf-8")
+    light = css[css.index(":root {") : css.index("}", css.index(":root {"))]
+    site = dict(re.findall(r"--([a-z_]+): #([0-9a-f]{6})", light))
+    for key, colour in BADGE_COLOURS.items():
+        assert colour == site[key], key
     assert (
-        badge({"id": "P1", "title": "t", "status": "passed", "provisional": None})["color"] == "brightgreen"
+        badge({"id": "P1", "title": "t", "status": "passed", "provisional": None})["color"] == site["passed"]
     )
-    assert badge({"id": "P1", "title": "t", "status": "failed", "provisional": None})["color"] == "red"
+    assert (
+        badge({"id": "P1", "title": "t", "status": "failed", "provisional": None})["color"] == site["failed"]
+    )
     at_risk = badge({"id": "P1", "title": "t", "status": "pending", "provisional": "at_risk"})
-    assert (at_risk["message"], at_risk["color"]) == ("pending - at risk", "orange")
+    assert (at_risk["message"], at_risk["color"]) == ("pending - at risk", site["at_risk"])
+
+
+def test_badge_previews_and_snippets_are_on_the_about_page(built_site: Path) -> None:
+    about = (built_site / "about.html").read_text(encoding="utf-8")
+    for pid in (f"P{i}" for i in range(1, 8)):
+        svg = ET.fromstring((built_site / f"badges/{pid}.svg").read_bytes())
+        assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+        assert f'<img src="badges/{pid}.svg"' in about
+        assert f"[![{pid}: " in about and f"](predictions/{pid}.html)</code>" in about
 
 
 def test_status_api_matches_the_check_objects(built_site: Path, site_collected) -> None:

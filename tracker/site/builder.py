@@ -29,6 +29,8 @@ from tracker.site.data import SiteData, collect
 from tracker.site.feeds import (
     LICENCE_LINE,
     badge,
+    badge_markdown,
+    badge_width,
     describe,
     dump_json,
     entry_uuid,
@@ -136,6 +138,7 @@ def environment(templates: Path) -> jinja2.Environment:
         score_page=labels.score_page,
         open_weights=labels.open_weights,
         tier_words=labels.tier_words,
+        badge_width=badge_width,
     )
     return env
 
@@ -244,6 +247,7 @@ def common_context(data: SiteData, base_url: str) -> dict:
         "answers": {v["id"]: answer.answer(v) for v in data.verdicts},
         "glossary": TERMS,
         "licence_line": LICENCE_LINE,
+        "badge_markdown": functools.partial(badge_markdown, base_url=base_url),
     }
 
 
@@ -283,7 +287,17 @@ def feed_outputs(env: jinja2.Environment, data: SiteData, base_url: str) -> list
         Output("models.csv", models_csv(models_newest_first(data.panel), BENCHMARKS)),
     ]
     outputs += [Output(f"badges/{v['id']}.json", dump_json(badge(v))) for v in data.verdicts]
+    outputs += [badge_svg(env, v) for v in data.verdicts]
     return outputs
+
+
+def badge_svg(env: jinja2.Environment, verdict: dict) -> Output:
+    """badges/Pn.svg: the badge drawn here, in the site's colours (the preview on the about page)."""
+    shape = badge(verdict)
+    svg = env.get_template("badge.svg.j2").render(
+        label=shape["label"], message=shape["message"], colour=shape["color"]
+    )
+    return Output(f"badges/{verdict['id']}.svg", svg)
 
 
 def all_figures(data: SiteData) -> dict[str, plots.Figure]:

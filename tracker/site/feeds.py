@@ -31,13 +31,13 @@ PREDICTION_ID = re.compile(r"^P[1-9][0-9]?$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 STATUS_WORDS = {"passed": "Passed", "failed": "Failed", "inconclusive": "Inconclusive", "pending": "Pending"}
 PROVISIONAL_WORDS = {"on_track": "on track", "at_risk": "at risk"}
-BADGE_COLOURS = {
-    "passed": "brightgreen",
-    "failed": "red",
-    "inconclusive": "lightgrey",
-    "on_track": "blue",
-    "at_risk": "orange",
-    "pending": "blue",
+BADGE_COLOURS = {  # the site's status colours (site/static/style.css, light theme), without the '#'
+    "passed": "1a7f37",
+    "failed": "b3261e",
+    "inconclusive": "57606a",
+    "on_track": "0b5cad",
+    "at_risk": "9a4a00",
+    "pending": "57606a",
 }
 
 
@@ -83,6 +83,20 @@ def badge(verdict: dict) -> dict:
         "message": status_words(verdict).replace("·", "-").lower(),
         "color": BADGE_COLOURS[status_key(verdict)],
     }
+
+
+def badge_width(text: str) -> int:
+    """The width in pixels of one half of a flat badge (11 px Verdana is about 7 px a character)."""
+    return 10 + 7 * len(text)
+
+
+def badge_markdown(verdict: dict, base_url: str) -> str:
+    """The Markdown a README pastes to show a prediction's badge, linked to its page."""
+    pid = verdict["id"]
+    image = f"{base_url}badges/{pid}.svg"
+    if base_url:
+        image = f"https://img.shields.io/endpoint?url={base_url}badges/{pid}.json"
+    return f"[![{pid}: {status_words(verdict)}]({image})]({base_url}predictions/{pid}.html)"
 
 
 def clean_urls(value: Any) -> Any:
