@@ -28,7 +28,7 @@ from tracker.stats.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE, ISO_GPQA_SWE, I
 from tracker.stats.phase import AT_TOLERANCE_PP, gpqa_c, ifeval_c, side
 from tracker.store import read_events, read_quarantine
 from tracker.verdicts import predictions
-from tracker.verdicts.specs import load_registered_specs
+from tracker.verdicts.specs import load_registered_specs, load_specs
 
 HISTORY_START = dt.date(2026, 5, 13)  # the papers' publication: the panel starts to exist here
 
@@ -212,7 +212,7 @@ def decided_today_fallback(
     """Each verdict with `if_decided_today`: what its registered evaluator decides on `as_of`'s
     data if the deadline were `as_of` (passed, failed or inconclusive). Verdict objects that
     already carry the field keep theirs; this stands in for the ones that do not."""
-    specs = {spec.id: spec for spec in predictions.load_specs(paths)}
+    specs = {spec.id: spec for spec in load_specs(paths)}
     out = []
     for verdict in verdicts:
         spec = specs.get(verdict["id"])
