@@ -77,6 +77,7 @@ def _observations() -> list[Observation]:
                     retrieved_at=f"{known}T06:00:00Z",
                     reported_date=known,
                     raw_model=name,
+                    tier="first_party" if source == "vendor" else "",
                 ).validate()
             )
     return out

@@ -70,11 +70,18 @@ def test_add_score_records_provenance_and_an_event(root: Path, capsys: pytest.Ca
             "2026-04-23",
             "--variant",
             "prompt-strict",
+            "--tier",
+            "first_party",
+            "--attempts",
+            "single",
+            "--ifeval-metric",
+            "prompt_strict",
         ]
     )
-    assert code == 0 and "recorded gpt-5.5 ifeval = 94.1" in capsys.readouterr().out
+    assert code == 0 and "recorded gpt-5.5 ifeval = 94.1 (vendor, first_party)" in capsys.readouterr().out
     last = (root / "data" / "vendor_scores.csv").read_text().splitlines()[-1]
     assert last.startswith("GPT-5.5,,,ifeval,94.1,https://example.org/gpt-5-5-card,2026-04-23,prompt-strict,")
+    assert last.endswith(",first_party,,single,,,,prompt_strict")
     (obs,) = [o for o in read_observations(root / "data" / "scores.csv") if o.benchmark == "ifeval"]
     assert (obs.model_id, obs.source, obs.variant, obs.reported_date) == (
         "gpt-5.5",
@@ -82,22 +89,35 @@ def test_add_score_records_provenance_and_an_event(root: Path, capsys: pytest.Ca
         "prompt-strict",
         "2026-04-23",
     )
+    assert (obs.tier, obs.attempts, obs.ifeval_metric) == ("first_party", "single", "prompt_strict")
     assert any(
         e.type == "new_score" and e.payload["benchmark"] == "ifeval"
         for e in read_events(root / "data/ledger/events.jsonl")
     )
 
 
+FP = ["--tier", "first_party"]
+
+
 @pytest.mark.parametrize(
     ("args", "field"),
     [
-        (["GPT-5.5", "mmlu", "90", "--source", "https://e.org"], "benchmark"),
-        (["GPT-5.5", "ifeval", "190", "--source", "https://e.org"], "score"),
-        (["GPT-5.5", "ifeval", "ninety", "--source", "https://e.org"], "score"),
-        (["GPT-5.5", "ifeval", "90", "--source", "e.org/page"], "source"),
-        (["GPT-5.5", "ifeval", "90", "--source", "https://e.org", "--date", "2099-01-01"], "date"),
-        (["GPT-5.5", "ifeval", "90", "--source", "https://e.org", "--date", "01/02/2026"], "date"),
-        (["Unheard Of 9", "ifeval", "90", "--source", "https://e.org"], "model"),
+        (["GPT-5.5", "mmlu", "90", "--source", "https://e.org", *FP], "benchmark"),
+        (["GPT-5.5", "ifeval", "190", "--source", "https://e.org", *FP], "score"),
+        (["GPT-5.5", "ifeval", "ninety", "--source", "https://e.org", *FP], "score"),
+        (["GPT-5.5", "ifeval", "90", "--source", "e.org/page", *FP], "source"),
+        (["GPT-5.5", "ifeval", "90", "--source", "https://e.org", "--date", "2099-01-01", *FP], "date"),
+        (["GPT-5.5", "ifeval", "90", "--source", "https://e.org", "--date", "01/02/2026", *FP], "date"),
+        (["Unheard Of 9", "ifeval", "90", "--source", "https://e.org", *FP], "model"),
+        (["GPT-5.5", "ifeval", "90", "--source", "https://e.org", "--tier", "vendor"], "tier"),
+        (["GPT-5.5", "hle", "40", "--source", "https://e.org", *FP, "--tools", "python"], "tools"),
+        (["GPT-5.5", "hle", "40", "--source", "https://e.org", *FP, "--attempts", "best"], "attempts"),
+        (["GPT-5.5", "hle", "40", "--source", "https://e.org", *FP, "--harness", "x"], "harness"),
+        (["GPT-5.5", "hle", "40", "--source", "https://e.org", *FP, "--hle-subset", "x"], "hle_subset"),
+        (
+            ["GPT-5.5", "ifeval", "90", "--source", "https://e.org", *FP, "--ifeval-metric", "x"],
+            "ifeval_metric",
+        ),
     ],
 )
 def test_add_score_bad_input_is_one_line_naming_the_field(

@@ -32,8 +32,11 @@ def obs(
     source: str = "epoch",
     known: str = "2026-07-01",
     variant: str = "",
+    **setting: str,
 ) -> Observation:
-    return Observation(model_id, benchmark, score, source, URL, f"{known}T00:00:00Z", variant=variant)
+    return Observation(
+        model_id, benchmark, score, source, URL, f"{known}T00:00:00Z", variant=variant, **setting
+    )
 
 
 def model(model_id: str, lab: str = "Lab", released: str = "2026-06-15", name: str | None = None) -> Model:
@@ -304,7 +307,8 @@ def test_p4_counts_gemini_pro_and_flash_but_not_flash_lite_or_gemma():
     observations += [obs(m.model_id, "gpqa_diamond", gpqa_for(80.0, 4.0)) for m in models]
     result = next_releases_h(assemble(models, observations, AS_OF), p4, AS_OF)
     assert [r["model"] for r in result.evidence["rows"]] == ["Gemini 4 Pro"]
-    assert not result.final and result.outcome == PASS  # one slot on track, one to come
+    # one slot leaning pass, one to come: not a PASS yet (G12), the leaning is only evidence
+    assert not result.final and result.outcome == NEITHER and result.evidence["leaning"] == PASS
 
 
 # --------------------------------------------------------------------------- data flow, finality, sources
@@ -394,7 +398,7 @@ def test_provisional_flip_is_an_event(project):
 
 
 def test_source_sensitivity_is_flagged(project):
-    # five saturated models per Epoch; the vendor reports a spread SWE score for one of them
+    # five saturated models per Epoch; the lab reports a spread SWE score for one of them
     new = [model(f"frontier-{i}", "Lab", "2026-10-01") for i in range(5)]
     observations = [
         o
@@ -404,11 +408,12 @@ def test_source_sensitivity_is_flagged(project):
             obs(f"frontier-{i}", "gpqa_diamond", 85.0 + i * 2),
         )
     ]
-    observations.append(obs("frontier-0", "swe_bench_verified", 85.0, source="vendor"))
+    observations.append(obs("frontier-0", "swe_bench_verified", 85.0, source="vendor", tier="first_party"))
     add_tracked(project, new, observations)
     p1 = {v.id: v for v in evaluate_all(project, AS_OF)}["P1"]
-    assert p1.provisional == "on_track" and p1.source_sensitive
-    assert p1.by_source["vendor_first"] != p1.by_source["default"]
+    # G7: the lab's number stands (spread 95.8 - 85.0 > 5); Epoch's first would read on track
+    assert p1.provisional == "at_risk" and p1.if_decided_today == "failed" and p1.source_sensitive
+    assert p1.by_source["independent_first"] == "pending:on_track"
 
 
 def test_agent_system_entries_are_not_model_evidence():

@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ from tracker.identity import FrontierPolicy, Identity, canonical_id, normalise_l
 from tracker.paths import Paths
 from tracker.records import (
     BENCHMARKS,
+    SETTING_FIELDS,
     Event,
     Model,
     Observation,
@@ -45,6 +47,8 @@ from tracker.store import (
 )
 
 SAME_SCORE = 1e-9
+DESCRIPTIVE_FIELDS = frozenset(("note", "retrieved_at", "row", "tier", *SETTING_FIELDS))
+EFFORT_WORD = re.compile(r"^(x?high|medium|low|max|minimal|none|\d+k)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,13 @@ def check_record(record: RawScore, today: dt.date) -> tuple[str, str] | None:
         if record.retrieved_at[:10] > today.isoformat():
             return "retrieved_at", f"{record.retrieved_at} is after the run's clock ({today})"
         Observation(
-            "x", record.benchmark, record.score, record.source, record.source_url, record.retrieved_at
+            "x",
+            record.benchmark,
+            record.score,
+            record.source,
+            record.source_url,
+            record.retrieved_at,
+            **{name: getattr(record, name) for name in ("tier", *SETTING_FIELDS)},
         ).validate(today)
     except ValidationError as exc:
         return exc.field, str(exc).split(": ", 1)[-1]
@@ -204,8 +214,24 @@ def _resolve(state: MergeState, outcome: BatchOutcome, record: RawScore, at: str
         variant=compose_variant(resolution.variant, record.setting, record.source),
         raw_model=record.raw_model,
         note=record.note,
+        tier=record.tier,
+        tools=record.tools,
+        attempts=record.attempts,
+        effort=record.effort or effort_of(resolution.variant),
+        harness=record.harness,
+        hle_subset=record.hle_subset,
+        ifeval_metric=record.ifeval_metric,
     )
     return _Candidate(observation, record)
+
+
+def effort_of(name_variant: str) -> str:
+    """The effort setting a source's model name carries (`_high`, `_32k`, `xhigh`), if any.
+
+    `unknown` (Epoch's id for a run whose effort it does not know) states nothing.
+    """
+    parts = [p for p in name_variant.split("+") if EFFORT_WORD.match(p)]
+    return parts[0] if parts else ""
 
 
 def _create_model(state: MergeState, outcome: BatchOutcome, record: RawScore, spelling: str, at: str) -> str:
@@ -416,9 +442,13 @@ def _quarantine(
 
 
 def _stable_content(record: dict) -> dict:
-    """The part of a rejected record that identifies it across snapshots (not where or when)."""
+    """The part of a rejected record that identifies it across snapshots (not where or when).
+
+    The tier and setting describe the record rather than identify it (and came later: leaving
+    them out keeps the ids of entries quarantined before they existed).
+    """
     inner = record.get("observation") or record.get("raw") or {}
-    return {k: v for k, v in inner.items() if k not in ("note", "retrieved_at", "row")}
+    return {k: v for k, v in inner.items() if k not in DESCRIPTIVE_FIELDS}
 
 
 def quarantine_problem(state: MergeState, outcome: BatchOutcome, at: str, problem: RowProblem) -> None:

@@ -2,9 +2,15 @@
 
 Every statistic and every verdict reads this one frame, so that "as of DATE" means the same
 thing everywhere: a release counts once it is released by that day, and a score counts once
-the project knew it by that day (`Observation.known_on`). When several sources score one model
-the first source in the precedence order wins; the alternative orders let a verdict be
-recomputed under each source to see whether it depends on the source.
+the project knew it by that day (`Observation.known_on`).
+
+Which score stands (G6, G7, registered in predictions/P*.toml): the papers' own value for the
+panel's models; else the lab's headline single-attempt number (tier `first_party`); else an
+independent evaluator's, in the precedence order of sources. A secondary report (a blog or
+news page repeating a number) never stands unless an order names `secondary`, which only the
+sensitivity line does. Settings that are not the registered one are never evidence: agent
+systems, pass@k or parallel attempts, HLE with tools. The alternative orders let a verdict be
+recomputed under each to see whether it depends on the source.
 """
 
 from __future__ import annotations
@@ -17,17 +23,22 @@ import pandas as pd
 
 from tracker.identity import slugify
 from tracker.paths import Paths
-from tracker.records import BENCHMARKS, Model, Observation
+from tracker.records import BENCHMARKS, FIRST_PARTY, INDEPENDENT, SECONDARY, Model, Observation
 from tracker.stats.frozen import load_frozen_panel
 from tracker.store import read_models, read_observations
 
 PAPER_URL = "https://arxiv.org/abs/2605.18840"
 PAPER_PUBLISHED = "2026-05-13"
-DEFAULT_PRECEDENCE: tuple[str, ...] = ("paper", "epoch", "swebench", "hle", "vendor")
+# A precedence names standings (see `standing`): "paper", "first_party", "secondary", or the
+# source of an independent evaluator. Independent sources it does not name rank after the
+# named ones, by name; secondary reports stand only where it names "secondary".
+DEFAULT_PRECEDENCE: tuple[str, ...] = ("paper", "first_party", "epoch", "swebench", "hle")
+WITH_SECONDARY: tuple[str, ...] = (*DEFAULT_PRECEDENCE, SECONDARY)
 ALTERNATIVE_PRECEDENCES: dict[str, tuple[str, ...]] = {
     "default": DEFAULT_PRECEDENCE,
-    "leaderboard_first": ("paper", "swebench", "hle", "epoch", "vendor"),
-    "vendor_first": ("paper", "vendor", "epoch", "swebench", "hle"),
+    "independent_first": ("paper", "epoch", "swebench", "hle", "first_party"),
+    "leaderboard_first": ("paper", "first_party", "swebench", "hle", "epoch"),
+    "with_secondary": WITH_SECONDARY,
 }
 EVIDENCE_COHORTS = ("frozen", "post_cutoff", "tracked")
 SYSTEM_VARIANT_PREFIX = "system:"
@@ -57,29 +68,72 @@ def paper_observations(paths: Paths) -> list[Observation]:
     return out
 
 
+def registered_setting(observation: Observation) -> bool:
+    """Whether a score is in the setting the registered rules count (G6, G7).
+
+    Not an agent system (a scaffold around a model is not the model), a single attempt (not
+    pass@k or parallel test-time compute), and for HLE no tools (never mixed with tools).
+    """
+    if observation.variant.startswith(SYSTEM_VARIANT_PREFIX) or observation.harness == "agent":
+        return False
+    if observation.attempts not in ("", "single"):
+        return False
+    return not (observation.benchmark == "hle" and observation.tools == "with")
+
+
 def usable(observation: Observation, as_of: dt.date) -> bool:
-    """Known by `as_of` and model-level (agent systems on a leaderboard are not a model's score)."""
-    return observation.known_on() <= as_of and not observation.variant.startswith(SYSTEM_VARIANT_PREFIX)
+    """Known by `as_of` and in the registered setting (see `registered_setting`)."""
+    return observation.known_on() <= as_of and registered_setting(observation)
+
+
+def standing(observation: Observation) -> str:
+    """The precedence group of an observation: the papers, the lab, a secondary report, or
+    the independent evaluator's own source name."""
+    if observation.source == "paper":
+        return "paper"
+    tier = observation.trust()
+    return observation.source if tier == INDEPENDENT else tier
+
+
+def _rank(group: str, precedence: tuple[str, ...]) -> int | None:
+    if group in precedence:
+        return precedence.index(group)
+    return None if group in (SECONDARY, FIRST_PARTY, "paper") else len(precedence)
 
 
 def choose(observations: Iterable[Observation], precedence: tuple[str, ...]) -> Observation | None:
-    """The observation that stands for one (model, benchmark).
+    """The observation that stands for one (model, benchmark), among those in the registered
+    setting (`registered_setting`).
 
-    First source in `precedence` that has any; within it, each variant's latest observation
-    (a changed value supersedes the old one), and of those the highest: labs headline their
-    best single-attempt setting (G7), and effort variants of one release are one release (G8).
+    The first group in `precedence` that has any (independent sources it does not name come
+    after, by name); within it, each variant's latest observation (a changed value supersedes
+    the old one), and of those the preferred setting: a lab's own harness before the bash-only
+    board (G6), IFEval prompt-level strict and the full HLE set when several are given, then
+    the highest, as labs headline their best single-attempt setting (G7) and effort variants
+    of one release are one release (G8).
     """
-    by_source: dict[str, list[Observation]] = {}
-    for obs in observations:
-        by_source.setdefault(obs.source, []).append(obs)
-    for source in precedence:
-        candidates = by_source.get(source)
-        if candidates:
-            latest: dict[str, Observation] = {}
-            for obs in sorted(candidates, key=lambda o: (o.retrieved_at, o.reported_date)):
-                latest[obs.variant] = obs
-            return max(latest.values(), key=lambda o: (o.score, o.variant))
-    return None
+    groups: dict[tuple[int, str], list[Observation]] = {}
+    for obs in filter(registered_setting, observations):
+        group = standing(obs)
+        position = _rank(group, precedence)
+        if position is not None:
+            groups.setdefault((position, group), []).append(obs)
+    if not groups:
+        return None
+    latest: dict[str, Observation] = {}
+    for obs in sorted(groups[min(groups)], key=lambda o: (o.retrieved_at, o.reported_date)):
+        latest[obs.variant] = obs
+    return max(latest.values(), key=_preference)
+
+
+def _preference(observation: Observation) -> tuple[bool, bool, bool, float, str]:
+    return (
+        observation.harness != "bash-only",
+        observation.ifeval_metric in ("", "prompt_strict"),
+        observation.hle_subset != "text-only",
+        observation.score,
+        observation.variant,
+    )
 
 
 def _model_row(model: Model, release_day: dt.date | None) -> dict[str, object]:
@@ -108,6 +162,8 @@ def _score_cells(
             f"{benchmark}_url": "",
             f"{benchmark}_known": None,
             f"{benchmark}_variant": "",
+            f"{benchmark}_tier": "",
+            f"{benchmark}_source_date": None,
         }
     return {
         benchmark: chosen.score,
@@ -115,17 +171,20 @@ def _score_cells(
         f"{benchmark}_url": chosen.source_url,
         f"{benchmark}_known": known or chosen.known_on(),
         f"{benchmark}_variant": chosen.variant,
+        f"{benchmark}_tier": chosen.trust(),
+        f"{benchmark}_source_date": chosen.source_day(),
     }
 
 
 def group_usable(
     observations: Iterable[Observation],
 ) -> dict[tuple[str, str], list[tuple[dt.date, Observation]]]:
-    """Model-level observations by (model, benchmark), each with the day it became known, in
-    their original order (ties in `choose` keep it). Done once, the grouping serves every day."""
+    """Observations in the registered setting by (model, benchmark), each with the day it became
+    known, in their original order (ties in `choose` keep it). Done once, the grouping serves
+    every day."""
     grouped: dict[tuple[str, str], list[tuple[dt.date, Observation]]] = {}
     for obs in observations:
-        if not obs.variant.startswith(SYSTEM_VARIANT_PREFIX):
+        if registered_setting(obs):
             grouped.setdefault((obs.model_id, obs.benchmark), []).append((obs.known_on(), obs))
     return grouped
 
@@ -194,6 +253,8 @@ def panel_columns() -> list[str]:
             f"{benchmark}_url",
             f"{benchmark}_known",
             f"{benchmark}_variant",
+            f"{benchmark}_tier",
+            f"{benchmark}_source_date",
         ]
     return base
 

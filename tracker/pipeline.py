@@ -69,7 +69,7 @@ class StepResult:
     """What a step reports: a status (ok, warning, skipped), one line, and details for --json.
 
     Details the summary understands: `failed_sources` (list of {source, error}),
-    `verdicts` (list of {id, status, provisional, summary, deadline}), `site` (index path).
+    `verdicts` (list of {id, status, provisional, if_decided_today, summary, deadline}), `site` (index path).
     """
 
     status: str = OK
@@ -325,7 +325,9 @@ def summary_lines(summary: RunSummary) -> list[str]:
     lines.append("predictions:")
     for v in summary.verdicts:
         reading = f"{v['status']} ({v['provisional']})" if v.get("provisional") else v["status"]
-        lines.append(printable(f"  {v['id']:3} {reading:20} {v.get('summary', '')}"))
+        if v.get("if_decided_today"):
+            reading = f"{v['status']}, if decided today {v['if_decided_today']}"
+        lines.append(printable(f"  {v['id']:3} {reading:36} {v.get('summary', '')}"))
     if not summary.verdicts:
         lines.append("  (not checked: see the check step above)")
     lines.append(f"site: {summary.site or 'not built'}")

@@ -107,6 +107,7 @@ def verdict_row(verdict: Any) -> dict[str, Any]:
         "title": data.get("title", ""),
         "status": data["status"],
         "provisional": data.get("provisional"),
+        "if_decided_today": data.get("if_decided_today"),
         "deadline": data.get("deadline"),
         "summary": data.get("evidence", {}).get("summary", ""),
     }

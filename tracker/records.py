@@ -12,12 +12,41 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from tracker.errors import TrackerError
 
 BENCHMARKS: tuple[str, ...] = ("swe_bench_verified", "gpqa_diamond", "hle", "ifeval")
 SOURCES: tuple[str, ...] = ("paper", "epoch", "swebench", "hle", "vendor")
 COHORTS: tuple[str, ...] = ("frozen", "post_cutoff", "other", "tracked")
+# Trust tiers (issue 11): the lab's own page, model card, system card or paper; an independent
+# evaluator (Epoch, an official leaderboard, HELM); a secondary report (a blog or news page
+# repeating a number). Secondary reports are shown and flagged but never decide a verdict.
+FIRST_PARTY, INDEPENDENT, SECONDARY = "first_party", "independent", "secondary"
+TIERS: tuple[str, ...] = (FIRST_PARTY, INDEPENDENT, SECONDARY)
+# The tier an observation has when its row does not state one: what the source is by nature.
+# A hand-entered row that does not say where its number comes from is trusted least.
+DEFAULT_TIERS: dict[str, str] = {
+    "paper": "",
+    "epoch": INDEPENDENT,
+    "swebench": INDEPENDENT,
+    "hle": INDEPENDENT,
+    "vendor": SECONDARY,
+}
+# The setting of a score (G6, G7). Blank means the source does not say.
+TOOLS: tuple[str, ...] = ("", "none", "with")
+HARNESSES: tuple[str, ...] = ("", "lab", "bash-only", "agent")
+HLE_SUBSETS: tuple[str, ...] = ("", "full", "text-only")
+IFEVAL_METRICS: tuple[str, ...] = (
+    "",
+    "prompt_strict",
+    "prompt_loose",
+    "instruction_strict",
+    "instruction_loose",
+    "average",
+)
+_ATTEMPTS = re.compile(r"^(single|parallel|pass@[1-9][0-9]*)?$")
+SETTING_FIELDS: tuple[str, ...] = ("tools", "attempts", "effort", "harness", "hle_subset", "ifeval_metric")
 BENCHMARK_LABELS: dict[str, str] = {
     "swe_bench_verified": "SWE-bench Verified",
     "gpqa_diamond": "GPQA Diamond",
@@ -86,7 +115,12 @@ class Observation:
     """One score of one model on one benchmark, as one source reported it.
 
     Never overwritten: a changed value is a new observation. `retrieved_at` is when the
-    project learnt it; `as of` replays select on it.
+    project learnt it (`as of` replays select on it); `reported_date` is the source date (the
+    lab's publication date, the leaderboard's run or submission date), which G11 counts by.
+    `tier` says who stands behind the number (TIERS). The setting fields say how it was
+    obtained (G6, G7): `tools` (none / with), `attempts` (single, pass@k, parallel), `effort`,
+    `harness` (lab, bash-only, agent), `hle_subset` (full, text-only), `ifeval_metric`;
+    blank means the source does not say. `variant` stays the series key.
     """
 
     model_id: str
@@ -99,6 +133,13 @@ class Observation:
     variant: str = ""
     raw_model: str = ""
     note: str = ""
+    tier: str = ""
+    tools: str = ""
+    attempts: str = ""
+    effort: str = ""
+    harness: str = ""
+    hle_subset: str = ""
+    ifeval_metric: str = ""
 
     def validate(self, today: dt.date | None = None, *, row: str = "") -> Observation:
         """Return self if every field is valid, else raise ValidationError naming the field."""
@@ -117,6 +158,9 @@ class Observation:
             fail("source", f"unknown source {self.source!r}; known: {', '.join(SOURCES)}")
         if not _URL.match(self.source_url or ""):
             fail("source_url", f"not an http(s) URL: {self.source_url!r}")
+        problem = setting_problem(self)
+        if problem:
+            fail(*problem)
         retrieved = parse_instant(self.retrieved_at, "retrieved_at")
         if self.reported_date:
             reported = parse_day(self.reported_date, "reported_date")
@@ -126,6 +170,14 @@ class Observation:
             fail("retrieved_at", f"{self.retrieved_at} is in the future (today is {today})")
         return self
 
+    def trust(self) -> str:
+        """The tier that applies: the row's own, or its source's by nature (DEFAULT_TIERS)."""
+        return self.tier or DEFAULT_TIERS.get(self.source, SECONDARY)
+
+    def source_day(self) -> dt.date | None:
+        """The day the source dates the score (G11), None when it gives none."""
+        return parse_day(self.reported_date, "reported_date") if self.reported_date else None
+
     def known_on(self) -> dt.date:
         """The day from which this observation is part of the record (for --as-of replays)."""
         return parse_instant(self.retrieved_at, "retrieved_at").date()
@@ -133,6 +185,26 @@ class Observation:
     def key(self) -> tuple[str, str, str, str]:
         """Identity of the series this observation belongs to (model, benchmark, source, variant)."""
         return (self.model_id, self.benchmark, self.source, self.variant)
+
+
+def setting_problem(record: Any) -> tuple[str, str] | None:
+    """(field, reason) when a record's tier or setting is not one of the known values."""
+    allowed = {
+        "tier": ("",) + TIERS,
+        "tools": TOOLS,
+        "harness": HARNESSES,
+        "hle_subset": HLE_SUBSETS,
+        "ifeval_metric": IFEVAL_METRICS,
+    }
+    for name, values in allowed.items():
+        value = getattr(record, name)
+        if value not in values:
+            return name, f"unknown {name} {value!r}; known: {', '.join(v for v in values if v)}"
+    if not _ATTEMPTS.match(record.attempts):
+        return "attempts", f"unknown attempts {record.attempts!r}; known: single, pass@K, parallel"
+    if any(c in record.effort for c in "|\n\r,"):
+        return "effort", "must not contain '|', ',' or line breaks"
+    return None
 
 
 @dataclass(frozen=True)

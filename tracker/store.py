@@ -18,9 +18,21 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tracker.paths import Paths
-from tracker.records import Event, Model, Observation, QuarantineEntry, ValidationError, as_row
+from tracker.records import (
+    SETTING_FIELDS,
+    Event,
+    Model,
+    Observation,
+    QuarantineEntry,
+    ValidationError,
+    as_row,
+)
 
 OBSERVATION_FIELDS = [f.name for f in dataclasses.fields(Observation)]
+# Columns added with the trust tier and the setting (issue 11): a file written before them
+# reads as "not stated", which the chooser treats by the source's default tier.
+OPTIONAL_OBSERVATION_FIELDS = ["tier", *SETTING_FIELDS]
+REQUIRED_OBSERVATION_FIELDS = [f for f in OBSERVATION_FIELDS if f not in OPTIONAL_OBSERVATION_FIELDS]
 MODEL_FIELDS = [f.name for f in dataclasses.fields(Model)]
 QUARANTINE_FIELDS = [f.name for f in dataclasses.fields(QuarantineEntry)]
 
@@ -84,13 +96,13 @@ def _observation_from_row(row: dict[str, str]) -> Observation:
         values["score"] = float(row["score"])
     except ValueError:
         raise ValidationError("score", f"not a number: {row['score']!r}") from None
-    return Observation(**{k: values[k] for k in OBSERVATION_FIELDS})
+    return Observation(**{k: values.get(k, "") for k in OBSERVATION_FIELDS})
 
 
 def read_observations(path: Path) -> list[Observation]:
     """All observations in a scores file, each validated; errors name the file and row."""
     out = []
-    for number, row in enumerate(read_csv_rows(path, OBSERVATION_FIELDS), start=2):
+    for number, row in enumerate(read_csv_rows(path, REQUIRED_OBSERVATION_FIELDS), start=2):
         try:
             out.append(_observation_from_row(row).validate())
         except ValidationError as exc:

@@ -144,10 +144,21 @@ def _verdict_decided(payload: dict) -> tuple[str, str]:
 
 
 def _provisional_flipped(payload: dict) -> tuple[str, str]:
+    """Says what the registered rules would decide today (`if_decided_today`) when the event
+    carries it; the on track / at risk words only restate that."""
     old, new = _reading(payload.get("old")), _reading(payload.get("new"))
-    subject = f"{_text(payload.get('prediction'))} provisional reading: {old} → {new}"
+    if payload.get("if_decided_today"):
+        old = _text(payload.get("old_if_decided_today"), old)
+        new = _text(payload.get("if_decided_today"))
+        subject = f"{_text(payload.get('prediction'))} if decided today: {old} → {new}"
+        change = (
+            f"If decided today, prediction {_text(payload.get('prediction'))} would now be {new} (was {old})."
+        )
+    else:
+        subject = f"{_text(payload.get('prediction'))} provisional reading: {old} → {new}"
+        change = f"The provisional reading of prediction {_text(payload.get('prediction'))} changed from {old} to {new}."
     text = _lines(
-        f"The provisional reading of prediction {_text(payload.get('prediction'))} changed from {old} to {new}.",
+        change,
         _text(payload.get("summary"), ""),
         "The prediction is still pending; this is not a verdict.",
     )

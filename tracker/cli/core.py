@@ -10,7 +10,7 @@ from tracker.cli.common import as_of_from, day, paths_from, print_json
 from tracker.clock import utc_now
 from tracker.errors import UsageError
 from tracker.stats.coupling import current_stats, frozen_stats
-from tracker.verdicts.predictions import check, evaluate_all
+from tracker.verdicts.predictions import Verdict, check, evaluate_all
 from tracker.verdicts.specs import add_amendment, load_specs, verify_registry
 
 
@@ -100,13 +100,22 @@ def handle_check(args: argparse.Namespace) -> int:
         return 0
     print(f"Predictions as of {as_of}:")
     for verdict in verdicts:
-        status = verdict.status + (f" ({verdict.provisional})" if verdict.provisional else "")
         flag = "  [depends on source]" if verdict.source_sensitive else ""
         print(
-            f"  {verdict.id} {verdict.spec.title:40} {status:22} deadline {verdict.spec.deadline[:10]}{flag}"
+            f"  {verdict.id} {verdict.spec.title:40} {reading_words(verdict):49} "
+            f"deadline {verdict.spec.deadline[:10]}{flag}"
         )
         print(f"     {verdict.evidence['summary']}")
     return 0
+
+
+def reading_words(verdict: Verdict) -> str:
+    """`passed`, or for a pending prediction what today's data would decide:
+    `pending, if decided today: failed (at_risk)`."""
+    if verdict.if_decided_today is None:
+        return verdict.status
+    word = f" ({verdict.provisional})" if verdict.provisional else ""
+    return f"{verdict.status}, if decided today: {verdict.if_decided_today}{word}"
 
 
 def handle_predictions_verify(args: argparse.Namespace) -> int:

@@ -58,13 +58,29 @@ def _register_quarantine(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _register_add_score(subparsers: argparse._SubParsersAction) -> None:
-    add = subparsers.add_parser("add-score", help="record a vendor-reported score (needs a URL and a date)")
+    add = subparsers.add_parser("add-score", help="record a score a page reports (needs a URL and its tier)")
     add.add_argument("model")
     add.add_argument("benchmark", help="swe_bench_verified, gpqa_diamond, hle or ifeval")
     add.add_argument("score", help="percent, 0-100")
     add.add_argument("--source", required=True, help="URL of the page that reports the score")
     add.add_argument("--date", default="", help="date the page reports (YYYY-MM-DD, default today)")
     add.add_argument("--variant", default="", help="setting, e.g. no-tools, high, prompt-strict")
+    add.add_argument(
+        "--tier",
+        required=True,
+        help="who stands behind the number: first_party (the lab's page, model/system card, paper), "
+        "independent (an evaluator or official leaderboard) or secondary (a blog or news page)",
+    )
+    add.add_argument("--tools", default="", help="none or with (HLE: only no-tools scores are evidence)")
+    add.add_argument("--attempts", default="", help="single, pass@K or parallel (only single is evidence)")
+    add.add_argument("--effort", default="", help="effort setting the page states, e.g. high, max")
+    add.add_argument("--harness", default="", help="lab, bash-only or agent (agent systems are not evidence)")
+    add.add_argument("--hle-subset", default="", help="HLE: full or text-only")
+    add.add_argument(
+        "--ifeval-metric",
+        default="",
+        help="IFEval: prompt_strict, prompt_loose, instruction_strict, instruction_loose or average",
+    )
     add.add_argument("--note", default="")
     add.add_argument("--lab", default="", help="lab of a model not yet tracked")
     add.add_argument("--release-date", default="", help="release date of a model not yet tracked")
@@ -157,11 +173,18 @@ def handle_add_score(args: argparse.Namespace) -> int:
         note=args.note,
         lab=args.lab,
         release_date=args.release_date,
+        tier=args.tier,
+        tools=args.tools,
+        attempts=args.attempts,
+        effort=args.effort,
+        harness=args.harness,
+        hle_subset=args.hle_subset,
+        ifeval_metric=args.ifeval_metric,
     )
     result = add_score(paths_from(args), entry, now=_now(args))
     if result.quarantined:
         reason = next(q.reason for q in result.outcome.quarantined)
         print(f"recorded in vendor_scores.csv but quarantined: {reason}")
     else:
-        print(f"recorded {result.model_id} {args.benchmark} = {float(args.score):g} (vendor)")
+        print(f"recorded {result.model_id} {args.benchmark} = {float(args.score):g} (vendor, {args.tier})")
     return 0

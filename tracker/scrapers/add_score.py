@@ -1,4 +1,9 @@
-"""`tracker add-score`: one vendor-reported score, validated, recorded with provenance, merged.
+"""`tracker add-score`: one score a page reports, validated, recorded with provenance, merged.
+
+Each row states its tier (first_party: the lab's own page, model or system card, paper;
+independent: an evaluator or official leaderboard; secondary: a blog or news page repeating a
+number) and the setting the page gives (tools, attempts, effort, harness, HLE subset, IFEval
+metric), so that the registered rules (G6, G7) can pick the score that stands.
 
 The row is appended to data/vendor_scores.csv (the committed record of what was entered, by
 whom is git's business) and merged like any source: it can create a tracked release (with
@@ -15,7 +20,16 @@ from dataclasses import dataclass
 from tracker.clock import instant_for
 from tracker.merge import BatchOutcome, merge_batch
 from tracker.paths import Paths
-from tracker.records import BENCHMARKS, Observation, ValidationError, format_instant, partial_date_floor
+from tracker.records import (
+    BENCHMARKS,
+    SETTING_FIELDS,
+    TIERS,
+    Observation,
+    ValidationError,
+    format_instant,
+    partial_date_floor,
+    setting_problem,
+)
 from tracker.scrapers import vendor
 from tracker.scrapers.config import load_config
 from tracker.scrapers.run import frontier_events, load_state, save_state
@@ -36,6 +50,13 @@ class VendorEntry:
     note: str = ""
     lab: str = ""
     release_date: str = ""
+    tier: str = ""
+    tools: str = ""
+    attempts: str = ""
+    effort: str = ""
+    harness: str = ""
+    hle_subset: str = ""
+    ifeval_metric: str = ""
 
 
 def validate_entry(entry: VendorEntry, today: dt.date) -> float:
@@ -60,6 +81,11 @@ def validate_entry(entry: VendorEntry, today: dt.date) -> float:
     except ValidationError as exc:
         raise ValidationError("source", str(exc).rsplit(f"{exc.field}: ", 1)[-1]) from None
     _check_dates(entry, today)
+    if entry.tier not in TIERS:
+        raise ValidationError("tier", f"{entry.tier!r} is not one of {', '.join(TIERS)}")
+    problem = setting_problem(entry)
+    if problem:
+        raise ValidationError(*problem)
     if any(c in entry.variant + entry.model for c in "|\n\r"):
         raise ValidationError("variant", "must not contain '|' or line breaks")
     return score
@@ -108,6 +134,8 @@ def add_score(paths: Paths, entry: VendorEntry, *, now: dt.datetime) -> AddScore
         "variant": entry.variant,
         "note": entry.note,
         "added_at": format_instant(now),
+        "tier": entry.tier,
+        **{name: getattr(entry, name) for name in SETTING_FIELDS},
     }
     text = vendor_csv([*({k: r.get(k, "") for k in vendor.FIELDS} for r in rows), row])
     outcome = merge_batch(

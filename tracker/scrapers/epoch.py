@@ -120,6 +120,8 @@ def _run_record(
         source_url=source_url,
         retrieved_at=retrieved_at,
         reported_date=started[:10],
+        tier="independent",
+        attempts="single",
         lab=row["Organization"].strip(),
         release_date=release,
         run_started=started,

@@ -68,6 +68,7 @@ def _record(line: int, row: dict[str, str], retrieved_at: str, source_url: str) 
         source_url=source_url,
         retrieved_at=retrieved_at,
         setting=thinking_setting(display),
+        tier="independent",
         lab=row["Organization"].strip(),
         release_date=release,
         row=where,

@@ -20,6 +20,8 @@ class RawScore:
     `setting` is what the source says about how the score was obtained (harness, tools,
     thinking mode); it becomes part of the observation's variant. `run_started` orders
     re-runs of the same model (newest wins). `row` says where in the response it came from.
+    `tier` and the setting fields (`tools`, `attempts`, `effort`, `harness`, `hle_subset`,
+    `ifeval_metric`) are those of `tracker.records.Observation`; blank means not stated.
     """
 
     source: str
@@ -36,6 +38,13 @@ class RawScore:
     row: str = ""
     note: str = ""
     display_name: str = ""
+    tier: str = ""
+    tools: str = ""
+    attempts: str = ""
+    effort: str = ""
+    harness: str = ""
+    hle_subset: str = ""
+    ifeval_metric: str = ""
 
 
 @dataclass(frozen=True)

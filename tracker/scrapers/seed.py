@@ -16,6 +16,7 @@ import io
 import sys
 from pathlib import Path
 
+from tracker.records import SETTING_FIELDS
 from tracker.scrapers import vendor
 
 BENCHMARK_IDS = {
@@ -24,22 +25,27 @@ BENCHMARK_IDS = {
     "Humanity's Last Exam": "hle",
     "IFEval": "ifeval",
 }
-# Settings the transcribed pages state (fixtures PROVENANCE.md, section 5).
-KNOWN_SETTINGS = {
-    ("Claude Opus 4.8", "hle"): ("max", "Adaptive Reasoning, Max Effort"),
-    ("GPT-5.5", "hle"): ("no-tools", "no tools"),
-    ("GPT-5.4", "hle"): ("no-tools", "no tools"),
-    ("Gemini 3.1 Pro", "hle"): ("no-tools", "no tools"),
+# Settings the transcribed pages state (fixtures PROVENANCE.md, section 5): the variant, the
+# words of the page, and the structured setting columns.
+KNOWN_SETTINGS: dict[tuple[str, str], tuple[str, str, dict[str, str]]] = {
+    ("Claude Opus 4.8", "hle"): ("max", "Adaptive Reasoning, Max Effort", {"effort": "max"}),
+    ("GPT-5.5", "hle"): ("no-tools", "no tools", {"tools": "none"}),
+    ("GPT-5.4", "hle"): ("no-tools", "no tools", {"tools": "none"}),
+    ("Gemini 3.1 Pro", "hle"): ("no-tools", "no tools", {"tools": "none"}),
 }
 SEED_ADDED_AT = "2026-11-26T00:00:00Z"
 
 
 def transcribed_vendor_rows(data: bytes, *, added_at: str = SEED_ADDED_AT) -> list[dict[str, str]]:
-    """vendor_scores.csv rows from the hand-transcribed recent_models.csv (kept low-trust)."""
+    """vendor_scores.csv rows from the hand-transcribed recent_models.csv.
+
+    Every page they come from is a blog, news or course page repeating a number (fixtures
+    PROVENANCE.md, section 5), so every row is tier `secondary`: shown, never deciding.
+    """
     rows = []
     for row in csv.DictReader(io.StringIO(data.decode("utf-8"))):
         benchmark = BENCHMARK_IDS.get(row["benchmark"], row["benchmark"])
-        variant, setting = KNOWN_SETTINGS.get((row["model"], benchmark), ("", ""))
+        variant, setting, columns = KNOWN_SETTINGS.get((row["model"], benchmark), ("", "", {}))
         note = (
             f"transcribed by hand from a stored copy of '{row['retrieved_from']}'; "
             "vendor number repeated by a secondary site; low trust"
@@ -56,6 +62,8 @@ def transcribed_vendor_rows(data: bytes, *, added_at: str = SEED_ADDED_AT) -> li
                 "variant": variant,
                 "note": note + (f"; setting stated: {setting}" if setting else ""),
                 "added_at": added_at,
+                "tier": "secondary",
+                **{name: columns.get(name, "") for name in SETTING_FIELDS},
             }
         )
     return rows

@@ -6,14 +6,21 @@ stored with source `vendor` and shown on the site as vendor-reported. Rows are l
 nature: two rows for one model and benchmark that disagree are quarantined, not averaged.
 
 Columns: model, lab, release_date, benchmark, score, source_url, reported_date, variant,
-note, added_at. `added_at` is when the row entered the project; it is the observation's
-retrieved_at, so `--as-of` replays see a vendor score only from that day.
+note, added_at, tier, tools, attempts, effort, harness, hle_subset, ifeval_metric.
+`reported_date` is the page's own date (the source date G11 counts by); `added_at` is when the
+row entered the project; it is the observation's retrieved_at, so `--as-of` replays see a
+vendor score only from that day. `tier` says who stands behind the number: `first_party` (the
+lab's own page, model card, system card, paper), `independent` (an evaluator or official
+leaderboard) or `secondary` (a blog or news page repeating a number). A row without a tier is
+quarantined: a number nobody vouched for must not be mistaken for the lab's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
+from tracker.records import SETTING_FIELDS, TIERS, setting_problem
 from tracker.scrapers.dates import finite_number, iso_day, iso_instant, to_seconds
 from tracker.scrapers.records import RawScore, RowProblem
 from tracker.scrapers.tabular import read_rows
@@ -30,6 +37,8 @@ FIELDS = [
     "variant",
     "note",
     "added_at",
+    "tier",
+    *SETTING_FIELDS,
 ]
 REQUIRED = ["model", "benchmark", "score", "source_url"]
 
@@ -64,6 +73,12 @@ def _record(line: int, row: dict[str, str], retrieved_at: str) -> RawScore | Row
         added = iso_instant(row.get("added_at", "")) or retrieved_at
     except ValueError as exc:
         return RowProblem(SOURCE, where, field, str(exc), raw=row)
+    setting = {name: (row.get(name) or "").strip() for name in ("tier", *SETTING_FIELDS)}
+    if not setting["tier"]:
+        return RowProblem(SOURCE, where, "tier", f"empty; one of {', '.join(TIERS)}", raw=row)
+    problem = setting_problem(SimpleNamespace(**setting))
+    if problem:
+        return RowProblem(SOURCE, where, problem[0], problem[1], raw=row)
     return RawScore(
         source=SOURCE,
         benchmark=row["benchmark"].strip(),
@@ -78,4 +93,5 @@ def _record(line: int, row: dict[str, str], retrieved_at: str) -> RawScore | Row
         row=where,
         note=row.get("note", "").strip(),
         display_name=row["model"].strip(),
+        **setting,
     )

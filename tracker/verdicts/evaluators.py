@@ -36,7 +36,8 @@ class Assessment:
 
 
 def evidence_row(row: Any, columns: list[str], **extra: Any) -> dict[str, Any]:
-    """One model's line in an evidence table: its values, each with source and URL."""
+    """One model's line in an evidence table: its values, each with source, URL, tier, the
+    source's date and the day the project learnt it."""
     out: dict[str, Any] = {
         "model_id": row.model_id,
         "model": row.model,
@@ -48,8 +49,9 @@ def evidence_row(row: Any, columns: list[str], **extra: Any) -> dict[str, Any]:
         out[column] = None if pd.isna(value) else float(value)
         out[f"{column}_source"] = getattr(row, f"{column}_source")
         out[f"{column}_url"] = getattr(row, f"{column}_url")
-        known = getattr(row, f"{column}_known")
-        out[f"{column}_known"] = known.isoformat() if known else None
+        out[f"{column}_tier"] = getattr(row, f"{column}_tier")
+        out[f"{column}_source_date"] = _iso(getattr(row, f"{column}_source_date"))
+        out[f"{column}_known"] = _iso(getattr(row, f"{column}_known"))
     out.update(extra)
     return out
 
@@ -64,11 +66,15 @@ def evidence_rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any
         data[column] = [None if pd.isna(value) else float(value) for value in frame[column].tolist()]
         data[f"{column}_source"] = frame[f"{column}_source"].tolist()
         data[f"{column}_url"] = frame[f"{column}_url"].tolist()
-        data[f"{column}_known"] = [
-            known.isoformat() if known else None for known in frame[f"{column}_known"].tolist()
-        ]
+        data[f"{column}_tier"] = frame[f"{column}_tier"].tolist()
+        data[f"{column}_source_date"] = [_iso(day) for day in frame[f"{column}_source_date"].tolist()]
+        data[f"{column}_known"] = [_iso(day) for day in frame[f"{column}_known"].tolist()]
     keys = list(data)
     return [dict(zip(keys, values, strict=True)) for values in zip(*data.values(), strict=True)]
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if isinstance(day, dt.date) else None
 
 
 def rank(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -292,8 +298,10 @@ def next_releases_h(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assess
     if len(scored) == int(params["slots"]):
         outcome = PASS if all(passes(s["h"]) for s in scored) else NEITHER
         return Assessment(outcome, summary, evidence, final=True)
-    leaning = PASS if scored and all(passes(s["h"]) for s in scored) else NEITHER
-    return Assessment(leaning, summary, evidence, insufficient=not scored)
+    # Fewer than all slots scored: the criteria are neither met nor violated (G12), however
+    # the scored ones lean; the leaning is evidence, not an outcome.
+    evidence["leaning"] = PASS if scored and all(passes(s["h"]) for s in scored) else NEITHER
+    return Assessment(NEITHER, summary, evidence, insufficient=not scored)
 
 
 EVALUATORS: dict[str, Callable[[pd.DataFrame, dict, dt.date], Assessment]] = {

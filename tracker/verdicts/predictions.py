@@ -1,9 +1,11 @@
 """The seven predictions as of a day: status, provisional reading, evidence, finality.
 
-Status follows PREDICTIONS.md G11: before the deadline a prediction is `pending`, with a
-provisional reading (`on_track` when its PASS criteria hold on today's data, `at_risk`
-otherwise); from the deadline day on it is `passed`, `failed` or `inconclusive`, decided on the
-data known by the deadline. Release-count predictions (P3, P4) finalise as soon as their
+Status follows PREDICTIONS.md G11: before the deadline a prediction is `pending`, with
+`if_decided_today`: the verdict the registered rules would give with today as the deadline
+(`passed`, `failed` or `inconclusive`), and the provisional word derived from it (`on_track`
+when it would pass, `at_risk` otherwise; none while there is nothing to read). From the
+deadline day on it is `passed`, `failed` or `inconclusive`, decided on the data known by the
+deadline. Release-count predictions (P3, P4) finalise as soon as their
 releases are scored. A decided verdict is final: later data only adds a `late_evidence` event.
 """
 
@@ -45,6 +47,7 @@ class Verdict:
     source_sensitive: bool = False
     by_source: dict[str, str] = field(default_factory=dict)
     late_evidence: str | None = None
+    if_decided_today: str | None = None
 
     @property
     def id(self) -> str:
@@ -66,6 +69,7 @@ class Verdict:
             "short": spec.short,
             "status": self.status,
             "provisional": self.provisional,
+            "if_decided_today": self.if_decided_today,
             "deadline": spec.deadline,
             "days_left": self.days_left(),
             "as_of": self.as_of.isoformat(),
@@ -85,13 +89,22 @@ class Verdict:
         }
 
 
+def decided(assessment: Assessment) -> str:
+    """The verdict an assessment gives when it is taken as final: the registered rules with the
+    snapshot as the deadline (criteria neither met nor violated is INCONCLUSIVE, G11)."""
+    return {PASS: PASSED, FAIL: FAILED}.get(assessment.outcome, INCONCLUSIVE)
+
+
 def status_from(assessment: Assessment, due: bool) -> tuple[str, str | None]:
-    """Map an assessment to (status, provisional) for a prediction that is or is not due."""
+    """Map an assessment to (status, provisional) for a prediction that is or is not due.
+
+    The provisional word only restates `decided`: on track when it would pass today.
+    """
     if due or assessment.final:
-        return {PASS: PASSED, FAIL: FAILED}.get(assessment.outcome, INCONCLUSIVE), None
+        return decided(assessment), None
     if assessment.insufficient and assessment.outcome != FAIL and not assessment.evidence.get("rows"):
         return PENDING, None
-    return PENDING, ON_TRACK if assessment.outcome == PASS else AT_RISK
+    return PENDING, ON_TRACK if decided(assessment) == PASSED else AT_RISK
 
 
 def snapshot_day(spec: PredictionSpec, as_of: dt.date) -> dt.date:
@@ -129,6 +142,7 @@ def evaluate(spec: PredictionSpec, panels: PanelSource, as_of: dt.date) -> Verdi
         decided_at,
         source_sensitive=len(set(by_source.values())) > 1,
         by_source=by_source,
+        if_decided_today=decided(main) if status == PENDING else None,
     )
 
 
@@ -174,6 +188,7 @@ def apply_finality(verdict: Verdict, recorded: dict | None) -> Verdict:
         verdict,
         status=recorded["status"],
         provisional=None,
+        if_decided_today=None,
         decided_at=recorded["decided_at"],
         evidence=evidence,
         late_evidence=late,
@@ -196,6 +211,7 @@ def state_of(verdicts: list[Verdict]) -> dict[str, Any]:
             v.id: {
                 "status": v.status,
                 "provisional": v.provisional,
+                "if_decided_today": v.if_decided_today,
                 "decided_at": v.decided_at,
                 "summary": v.evidence.get("summary", ""),
                 "source_sensitive": v.source_sensitive,
@@ -227,13 +243,22 @@ def transition_events(old: dict[str, Any], verdicts: list[Verdict], now: dt.date
                     payload,
                 )
             )
-        elif (
-            before.get("provisional") and verdict.provisional and before["provisional"] != verdict.provisional
-        ):
-            payload.update(old=before["provisional"], new=verdict.provisional)
+        elif reading_flipped(before, verdict):
+            payload.update(
+                old=before["provisional"],
+                new=verdict.provisional,
+                old_if_decided_today=before.get("if_decided_today"),
+                if_decided_today=verdict.if_decided_today,
+            )
             events.append(
                 Event(
-                    make_event_id("provisional_flipped", verdict.id, verdict.as_of, verdict.provisional),
+                    make_event_id(
+                        "provisional_flipped",
+                        verdict.id,
+                        verdict.as_of,
+                        verdict.provisional,
+                        verdict.if_decided_today,
+                    ),
                     "provisional_flipped",
                     at,
                     payload,
@@ -250,6 +275,17 @@ def transition_events(old: dict[str, Any], verdicts: list[Verdict], now: dt.date
                 )
             )
     return events
+
+
+def reading_flipped(before: dict[str, Any], verdict: Verdict) -> bool:
+    """Whether a pending prediction's reading changed: its provisional word, or the verdict it
+    would get if decided today (a state recorded before that field existed only compares words)."""
+    if not (before.get("provisional") and verdict.provisional):
+        return False
+    if before["provisional"] != verdict.provisional:
+        return True
+    old = before.get("if_decided_today")
+    return old is not None and old != verdict.if_decided_today
 
 
 def amendment_events(verdicts: list[Verdict], now: dt.datetime) -> list[Event]:
