@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tracker.identity import FrontierPolicy, Identity, canonical_id, normalise_lab, split_name
 from tracker.paths import Paths
@@ -38,12 +39,13 @@ from tracker.records import (
 )
 from tracker.scrapers.records import RawScore, RowProblem
 from tracker.store import (
-    append_events,
+    commit,
     make_event_id,
+    observations_text,
+    quarantine_text,
     read_observations,
     read_quarantine,
-    write_observations,
-    write_quarantine,
+    recover,
 )
 
 SAME_SCORE = 1e-9
@@ -477,22 +479,25 @@ def decide(
     """
     if decision not in ("accepted", "rejected"):
         raise ValidationError("decision", f"must be accepted or rejected, got {decision!r}")
+    recover(paths)
     entries = read_quarantine(paths.quarantine)
     entry = next((e for e in entries if e.id == entry_id), None)
     if entry is None:
         raise ValidationError("id", f"no quarantine entry {entry_id!r}")
     if entry.status != "pending":
         raise ValidationError("id", f"{entry_id} is already {entry.status}")
+    files: dict[Path, str] = {}
     events: list[Event] = []
     if decision == "accepted":
-        events = _accept(paths, entry, now)
+        files[paths.scores], events = _accept(paths, entry, now)
     decided = dataclasses.replace(entry, status=decision)
-    write_quarantine(paths.quarantine, [decided if e.id == entry_id else e for e in entries])
-    append_events(paths.ledger, events)
+    files[paths.quarantine] = quarantine_text([decided if e.id == entry_id else e for e in entries])
+    commit(paths, files, events)
     return decided, events
 
 
-def _accept(paths: Paths, entry: QuarantineEntry, now: dt.datetime) -> list[Event]:
+def _accept(paths: Paths, entry: QuarantineEntry, now: dt.datetime) -> tuple[str, list[Event]]:
+    """The scores table with the held observation stored, and its events."""
     held = json.loads(entry.record).get("observation")
     if not isinstance(held, dict):
         raise ValidationError(
@@ -508,5 +513,4 @@ def _accept(paths: Paths, entry: QuarantineEntry, now: dt.datetime) -> list[Even
     outcome = BatchOutcome()
     state = MergeState(Identity([]), observations, [], FrontierPolicy(frozenset(), {}))
     add_observation(state, outcome, format_instant(now), obs, previous)
-    write_observations(paths.scores, state.observations)
-    return outcome.events
+    return observations_text(state.observations), outcome.events

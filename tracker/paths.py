@@ -80,6 +80,11 @@ class Paths:
         return self.data / "alerts" / "deliveries.jsonl"
 
     @property
+    def journal(self) -> Path:
+        """A change of tables and ledger in flight (tracker.store.commit); gone when complete."""
+        return self.data / ".journal.json"
+
+    @property
     def lock(self) -> Path:
         return self.data / ".run.lock"
 

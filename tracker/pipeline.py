@@ -28,7 +28,7 @@ from typing import Any
 from tracker.errors import TrackerError
 from tracker.paths import Paths
 from tracker.records import Event, format_instant
-from tracker.store import read_events
+from tracker.store import read_events, recover
 from tracker.verdicts.specs import require_registry
 
 OK, WARNING, SKIPPED, UNAVAILABLE, FAILED = "ok", "warning", "skipped", "unavailable", "failed"
@@ -260,6 +260,7 @@ def run(
     )
     if not replay:
         remove_stale_temporary_files(paths.data)
+        recover(paths)  # the tables and events a killed run had committed to (tracker.store.commit)
         return run_steps(ctx, steps)
     from tracker.replay import scratch_copy
 

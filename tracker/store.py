@@ -3,6 +3,11 @@
 Every write goes to a temporary file in the same directory, is fsync'ed and renamed over the
 target, so a crash at any point leaves either the old file or the new one, never half of one.
 Readers validate every row and name the file, the row and the field when one is wrong.
+
+Tables and the ledger change together through `commit`: a redo journal (data/.journal.json)
+holding the new tables and the new events is written atomically first, then applied. A crash
+before the journal is complete changes nothing; a crash after it leaves a journal that the next
+writer (`recover`) applies again, so no event is lost and no table moves without its events.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from tracker.paths import Paths
@@ -110,10 +115,15 @@ def read_observations(path: Path) -> list[Observation]:
     return out
 
 
+def observations_text(observations: Iterable[Observation]) -> str:
+    """The scores table's text: sorted by series and time (stable order, clean diffs)."""
+    ordered = sorted(observations, key=lambda o: (*o.key(), o.retrieved_at, o.score))
+    return rows_to_csv(OBSERVATION_FIELDS, map(as_row, ordered))
+
+
 def write_observations(path: Path, observations: Iterable[Observation]) -> bool:
     """Write observations sorted by their series and time (stable order, clean diffs)."""
-    ordered = sorted(observations, key=lambda o: (*o.key(), o.retrieved_at, o.score))
-    return write_if_changed(path, rows_to_csv(OBSERVATION_FIELDS, map(as_row, ordered)))
+    return write_if_changed(path, observations_text(observations))
 
 
 def _model_from_row(row: dict[str, str]) -> Model:
@@ -150,10 +160,14 @@ def read_models(path: Path) -> list[Model]:
     return models
 
 
+def models_text(models: Iterable[Model]) -> str:
+    """The identity table's text, sorted by id."""
+    return rows_to_csv(MODEL_FIELDS, map(as_row, sorted(models, key=lambda m: m.model_id)))
+
+
 def write_models(path: Path, models: Iterable[Model]) -> bool:
     """Write the identity table sorted by id."""
-    ordered = sorted(models, key=lambda m: m.model_id)
-    return write_if_changed(path, rows_to_csv(MODEL_FIELDS, map(as_row, ordered)))
+    return write_if_changed(path, models_text(models))
 
 
 def read_quarantine(path: Path) -> list[QuarantineEntry]:
@@ -164,9 +178,14 @@ def read_quarantine(path: Path) -> list[QuarantineEntry]:
     ]
 
 
+def quarantine_text(entries: Iterable[QuarantineEntry]) -> str:
+    """The quarantine's text, in the order given (oldest first)."""
+    return rows_to_csv(QUARANTINE_FIELDS, map(as_row, entries))
+
+
 def write_quarantine(path: Path, entries: Iterable[QuarantineEntry]) -> bool:
     """Write the quarantine (append happens by reading, adding and writing atomically)."""
-    return write_if_changed(path, rows_to_csv(QUARANTINE_FIELDS, map(as_row, entries)))
+    return write_if_changed(path, quarantine_text(entries))
 
 
 def make_event_id(event_type: str, *parts: object) -> str:
@@ -216,6 +235,52 @@ def append_events(path: Path, events: Iterable[Event]) -> list[Event]:
         lines = [event_line(e) for e in existing + fresh]
         atomic_write_text(path, "\n".join(lines) + "\n")
     return fresh
+
+
+def commit(paths: Paths, files: Mapping[Path, str], events: Iterable[Event]) -> list[Event]:
+    """Write `files` (path -> full text, each under data/) and append `events`, as one change.
+
+    A pending journal of an earlier, interrupted change is applied first. Returns the events
+    appended (those whose id the ledger did not hold)."""
+    recover(paths)
+    known = {e.id for e in read_events(paths.ledger)}
+    fresh = list({e.id: e for e in events if e.id not in known}.values())
+    changed = {path: text for path, text in files.items() if not _holds(path, text)}
+    if not changed and not fresh:
+        return []
+    journal = {
+        "files": {path.relative_to(paths.data).as_posix(): text for path, text in changed.items()},
+        "events": [dataclasses.asdict(e) for e in fresh],
+    }
+    atomic_write_text(paths.journal, json.dumps(journal, sort_keys=True, ensure_ascii=False) + "\n")
+    _apply_journal(paths, journal)
+    return fresh
+
+
+def recover(paths: Paths) -> bool:
+    """Finish the change a killed writer left in data/.journal.json; True if there was one."""
+    if not paths.journal.exists():
+        return False
+    try:
+        journal = json.loads(paths.journal.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        journal = None
+    if not isinstance(journal, dict) or not {"files", "events"} <= journal.keys():
+        raise ValidationError("journal", "not a tracker journal", source=str(paths.journal))
+    _apply_journal(paths, journal)
+    return True
+
+
+def _apply_journal(paths: Paths, journal: dict) -> None:
+    """Tables first, then the ledger, then the journal goes: each step may be redone safely."""
+    for name, text in sorted(journal["files"].items()):
+        write_if_changed(paths.data / name, text)
+    append_events(paths.ledger, [Event(**e) for e in journal["events"]])
+    paths.journal.unlink()
+
+
+def _holds(path: Path, text: str) -> bool:
+    return path.exists() and path.read_text(encoding="utf-8") == text
 
 
 @dataclasses.dataclass(frozen=True)

@@ -32,9 +32,9 @@ from tracker.records import (
 )
 from tracker.scrapers import vendor
 from tracker.scrapers.config import load_config
-from tracker.scrapers.run import frontier_events, load_state, save_state
+from tracker.scrapers.run import frontier_events, load_state, state_files
 from tracker.scrapers.seed import vendor_csv
-from tracker.store import append_events, atomic_write_text, read_csv_rows
+from tracker.store import commit, read_csv_rows, recover
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,7 @@ class AddScoreResult:
 def add_score(paths: Paths, entry: VendorEntry, *, now: dt.datetime) -> AddScoreResult:
     """Validate, append to vendor_scores.csv, merge; ValidationError before any write."""
     validate_entry(entry, now.date())
+    recover(paths)
     state = load_state(paths)
     resolution = state.identity.resolve(entry.model, release_date=entry.release_date)
     if not resolution.model_id and not entry.lab.strip():
@@ -144,9 +145,11 @@ def add_score(paths: Paths, entry: VendorEntry, *, now: dt.datetime) -> AddScore
         now=now,
         policy=load_config(paths.root).merge,
     )
-    atomic_write_text(paths.vendor_scores, text)
-    save_state(paths, state)
-    append_events(paths.ledger, outcome.events + frontier_events(state, format_instant(now)))
+    commit(
+        paths,
+        {paths.vendor_scores: text, **state_files(paths, state)},
+        outcome.events + frontier_events(state, format_instant(now)),
+    )
     model_id = resolution.model_id or next((m.model_id for m in outcome.new_models), "")
     quarantined = any(q.row == f"vendor_scores.csv:{len(rows) + 2}" for q in outcome.quarantined)
     return AddScoreResult(outcome, model_id, quarantined)

@@ -26,10 +26,14 @@ def read_catalogue(path: Path) -> list[HubModel]:
     ]
 
 
+def catalogue_text(rows: list[HubModel]) -> str:
+    """The catalogue's text, sorted by repo id."""
+    return rows_to_csv(FIELDS, map(as_row, sorted(rows, key=lambda r: r.repo_id.lower())))
+
+
 def write_catalogue(path: Path, rows: list[HubModel]) -> bool:
     """Write the catalogue sorted by repo id (idempotent)."""
-    ordered = sorted(rows, key=lambda r: r.repo_id.lower())
-    return write_if_changed(path, rows_to_csv(FIELDS, map(as_row, ordered)))
+    return write_if_changed(path, catalogue_text(rows))
 
 
 @dataclass

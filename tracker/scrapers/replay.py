@@ -18,9 +18,9 @@ from tracker.scrapers import cache, epoch, hle, swebench, vendor
 from tracker.scrapers.catalogue import read_catalogue, write_catalogue
 from tracker.scrapers.config import load_config
 from tracker.scrapers.records import RawScore, RowProblem
-from tracker.scrapers.run import frontier_events, load_state, save_state
+from tracker.scrapers.run import frontier_events, load_state, state_files
 from tracker.scrapers.seed import SEED_ADDED_AT, day_start, transcribed_vendor_rows, vendor_csv
-from tracker.store import append_events, atomic_write_text, write_if_changed
+from tracker.store import atomic_write_text, commit, write_if_changed
 
 Records = list[RawScore | RowProblem]
 
@@ -125,8 +125,7 @@ def replay(paths: Paths, fixtures: Path, snapshots: tuple[Snapshot, ...] = SNAPS
         at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         state = load_state(paths)
         outcome = merge_batch(state, snapshot.read(fixtures, at), now=now, policy=policy)
-        save_state(paths, state)
-        append_events(paths.ledger, outcome.events + frontier_events(state, at))
+        commit(paths, state_files(paths, state), outcome.events + frontier_events(state, at))
         lines.append(
             f"{snapshot.day} {snapshot.source}: {outcome.records} records, "
             f"+{len(outcome.new_observations)} scores, +{len(outcome.new_models)} models, "
@@ -147,8 +146,7 @@ def seed_vendor(paths: Paths, fixtures: Path) -> str:
         now=now,
         policy=load_config(paths.root).merge,
     )
-    save_state(paths, state)
-    append_events(paths.ledger, outcome.events + frontier_events(state, SEED_ADDED_AT))
+    commit(paths, state_files(paths, state), outcome.events + frontier_events(state, SEED_ADDED_AT))
     return (
         f"vendor: {outcome.records} rows, +{len(outcome.new_observations)} scores, "
         f"+{len(outcome.new_models)} models, {len(outcome.quarantined)} quarantined"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +23,7 @@ from tracker.merge import MergeState, merge_batch
 from tracker.paths import Paths
 from tracker.records import Event, Observation
 from tracker.scrapers import SOURCES, cache, epoch, swebench, vendor
-from tracker.scrapers.catalogue import read_catalogue, write_catalogue
+from tracker.scrapers.catalogue import catalogue_text, read_catalogue
 from tracker.scrapers.config import ScrapeConfig, load_config
 from tracker.scrapers.errors import FetchError, ParseError
 from tracker.scrapers.http import Fetcher, make_client
@@ -30,15 +31,16 @@ from tracker.scrapers.hub_run import run_hub
 from tracker.scrapers.report import RunContext, ScrapeReport, SourceReport
 from tracker.stats.frozen import h_field, load_frozen_panel
 from tracker.store import (
-    append_events,
+    commit,
     make_event_id,
+    models_text,
+    observations_text,
+    quarantine_text,
     read_models,
     read_observations,
     read_quarantine,
+    recover,
     write_if_changed,
-    write_models,
-    write_observations,
-    write_quarantine,
 )
 
 FETCHED = {"epoch": ("benchmark_data.zip", epoch.parse), "swebench": ("leaderboards.json", swebench.parse)}
@@ -98,6 +100,7 @@ def scrape(
 
 
 def _run(ctx: RunContext, names: list[str]) -> ScrapeReport:
+    recover(ctx.paths)  # an interrupted run's tables and events first, so nothing is merged twice
     state = load_state(ctx.paths)
     catalogue_path = ctx.paths.data / "hf_models.csv"
     catalogue = read_catalogue(catalogue_path)
@@ -123,8 +126,7 @@ def _run(ctx: RunContext, names: list[str]) -> ScrapeReport:
         events += new_events
     frontier = frontier_events(state, ctx.instant)
     events += frontier
-    _save(ctx, state, catalogue, reports)
-    appended = append_events(ctx.paths.ledger, events)
+    appended = commit(ctx.paths, _files(ctx, state, catalogue, reports), events)
     return ScrapeReport(
         ctx.instant, ctx.offline, reports, [e.payload["model_id"] for e in frontier], appended
     )
@@ -250,23 +252,33 @@ def frontier_events(state: MergeState, at: str) -> list[Event]:
     return events
 
 
+def state_files(paths: Paths, state: MergeState) -> dict[Path, str]:
+    """The identity table, the observations and the quarantine as they should be on disk."""
+    return {
+        paths.models: models_text(state.identity.models),
+        paths.scores: observations_text(state.observations),
+        paths.quarantine: quarantine_text(state.quarantine),
+    }
+
+
 def save_state(paths: Paths, state: MergeState) -> None:
-    """Write the identity table, then the observations, then the quarantine (each atomic,
-    each only if changed; models first so that no observation points at an unknown id)."""
-    write_models(paths.models, state.identity.models)
-    write_observations(paths.scores, state.observations)
-    write_quarantine(paths.quarantine, state.quarantine)
+    """Write the tables alone (each atomic, only if changed; models first so that no observation
+    points at an unknown id), with no events: for tests that build a data/ by hand."""
+    for path, text in state_files(paths, state).items():
+        write_if_changed(path, text)
 
 
-def _save(ctx: RunContext, state: MergeState, catalogue: list, reports: dict[str, SourceReport]) -> None:
-    """Write every data/ file this run may change (each atomically and only if changed)."""
-    save_state(ctx.paths, state)
-    write_catalogue(ctx.paths.data / "hf_models.csv", catalogue)
+def _files(
+    ctx: RunContext, state: MergeState, catalogue: list, reports: dict[str, SourceReport]
+) -> dict[Path, str]:
+    """Every data/ file this run may change, committed with the run's events (tracker.store.commit)."""
+    files = {**state_files(ctx.paths, state), ctx.paths.data / "hf_models.csv": catalogue_text(catalogue)}
     if not ctx.offline:
-        _write_health(ctx, reports)
+        files[ctx.paths.data / "sources.json"] = _health_text(ctx, reports)
+    return files
 
 
-def _write_health(ctx: RunContext, reports: dict[str, SourceReport]) -> None:
+def _health_text(ctx: RunContext, reports: dict[str, SourceReport]) -> str:
     """data/sources.json: last attempt and success, status and error of every source run."""
     path = ctx.paths.data / "sources.json"
     health = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -285,7 +297,7 @@ def _write_health(ctx: RunContext, reports: dict[str, SourceReport]) -> None:
             "etag": meta.etag if meta else "",
             "last_modified": meta.last_modified if meta else "",
         }
-    write_if_changed(path, json.dumps(health, indent=2, sort_keys=True) + "\n")
+    return json.dumps(health, indent=2, sort_keys=True) + "\n"
 
 
 def _cache_meta(ctx: RunContext, name: str) -> cache.CacheMeta | None:

@@ -25,7 +25,7 @@ from tracker.panel import (
 )
 from tracker.paths import Paths
 from tracker.records import Event, format_instant
-from tracker.store import append_events, atomic_write_text, make_event_id
+from tracker.store import commit, make_event_id, recover
 from tracker.verdicts.evaluators import EVALUATORS, FAIL, PASS, Assessment
 from tracker.verdicts.specs import PredictionSpec, load_registered_specs
 
@@ -312,10 +312,14 @@ def check(paths: Paths, as_of: dt.date, now: dt.datetime, source: PanelSource | 
     """
     if as_of > now.date():
         raise ValueError(f"cannot record {as_of}: it is after the clock's day {now.date()}")
+    recover(paths)
     verdicts = evaluate_all(paths, as_of, source)
     old = read_state(paths)
     if old.get("as_of", "") > as_of.isoformat():
         return verdicts
-    append_events(paths.ledger, transition_events(old, verdicts, now) + amendment_events(verdicts, now))
-    atomic_write_text(paths.verdicts, json.dumps(state_of(verdicts), indent=2, sort_keys=True) + "\n")
+    commit(
+        paths,
+        {paths.verdicts: json.dumps(state_of(verdicts), indent=2, sort_keys=True) + "\n"},
+        transition_events(old, verdicts, now) + amendment_events(verdicts, now),
+    )
     return verdicts
