@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test bench site serve lint clean
 
-$(STAMP): pyproject.toml .ci/install
+$(STAMP): pyproject.toml .ci/install constraints/steer.txt
 	PYTHON=$(PYTHON) VENV=$(VENV) bash .ci/install
 	touch $(STAMP)
 

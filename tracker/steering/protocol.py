@@ -20,12 +20,23 @@ from tracker.steering import direction as direction_mod
 from tracker.steering import mc, stats
 from tracker.steering.data import Dataset, Question, statement_for, stratified_folds, subsample
 from tracker.steering.hooks import hook_checks, steering_hook
-from tracker.steering.model_io import ModelLoadError, float32_parameters
+from tracker.steering.model_io import ModelLoadError, dtype_name, float32_parameters
 from tracker.steering.paper import PAPER_FALSE, PAPER_STRENGTH, PAPER_TRUE
 from tracker.steering.scoring import Request, Scorer, TokenCount
 from tracker.steering.side_effects import neutral_windows, side_effects
 
 Progress = Callable[[str, int, int], None]
+# What a transformers release that changed the key/value cache API raises in the shared-prefix
+# path (a removed method or argument, a new signature, a cache of another shape).
+CACHE_API_ERRORS = (
+    AttributeError,
+    TypeError,
+    NotImplementedError,
+    ValueError,
+    IndexError,
+    KeyError,
+    RuntimeError,
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,7 @@ class Protocol:
         self.timer = Timer()
         self.tokens = TokenCount()
         self.random_seeds = [config.random_seed0 + j for j in range(config.k_random)]
+        self.share_prefix = config.share_prefix  # off if the shared-prefix path fails its check
 
     def _window(self) -> int:
         limit = getattr(self.lm.model.config, "max_position_embeddings", None) or self.config.neutral_window
@@ -122,7 +134,7 @@ class Protocol:
             steering,
             batch_size=self.config.batch_size,
             batch_tokens=self.config.batch_tokens,
-            share_prefix=self.config.share_prefix,
+            share_prefix=self.share_prefix,
             tokens=self.tokens,
         )
 
@@ -136,9 +148,7 @@ class Protocol:
         with steering_hook(self.lm.layers[self.layer]) as steering:
             scorer = self._scorer(steering)
             paper = self._paper_vector()
-            checks["batch_equivalence_max_abs"], checks["batch_equivalence_dtype"] = self._batch_equivalence(
-                scorer, paper
-            )
+            checks.update(self._batch_equivalence(scorer, paper))
             folds = [
                 self._fold(
                     scorer,
@@ -160,31 +170,69 @@ class Protocol:
         self.timer.add("direction_s", t)
         return (PAPER_STRENGTH * d.unit).to(self.lm.device)
 
-    def _batch_equivalence(self, scorer: Scorer, paper: Any, n: int = 32) -> tuple[float, str]:
-        """Max |difference| of summed log-probs, production path vs one at a time, on n sequences
-        (half un-steered, half steered, so the position rule is checked too), computed in fp32
-        when memory allows (see float32_parameters); returns it with the dtype it was computed in."""
+    def _batch_equivalence(self, scorer: Scorer, paper: Any, n: int = 32) -> dict:
+        """The production path against one-at-a-time scoring on n sequences (half un-steered, half
+        steered, so the position rule is checked too), twice:
+
+        - in the dtype that scores (bf16 on a GPU), judged by that dtype's rounding (result.py,
+          `dtype_bound`): the path a GPU run takes is the one checked;
+        - in fp32 when memory allows (see float32_parameters), where only a real difference in
+          padding, positions or masks shows, judged by the absolute bound of STEERING.md §8.
+
+        If the shared-prefix path fails (a transformers release that changed the key/value cache
+        API raises here), the error is recorded, the run goes on with whole-sequence scoring
+        (which needs no cache) and the verdict is ERROR: never numbers from a broken cache."""
         import torch
 
         pairs = [
             (self.encoder.prompt(q), self.encoder.option(o)) for q in self.questions for o in q.mc1_options
         ]
         requests = [Request(p, c, k % 2) for k, (p, c) in enumerate(pairs[:n])]
+        vectors = torch.stack([torch.zeros_like(paper), paper])
         t = time.perf_counter()
+        checks: dict[str, Any] = {}
+        try:
+            native = self._equivalence_in(scorer, requests, vectors)
+        except CACHE_API_ERRORS as exc:
+            if isinstance(exc, torch.OutOfMemoryError):
+                raise
+            checks["shared_prefix_error"] = f"{type(exc).__name__}: {exc}"[:500]
+            scorer.share_prefix = self.share_prefix = False
+            native = self._equivalence_in(scorer, requests, vectors)
+        checks["scoring_dtype_equivalence"] = native
         with float32_parameters(self.lm) as dtype:
-            vectors = torch.stack([torch.zeros_like(paper), paper])
+            strict = self._equivalence_in(scorer, requests, vectors) if dtype != native["dtype"] else native
+        checks["batch_equivalence_max_abs"], checks["batch_equivalence_dtype"] = strict["max_abs"], dtype
+        self.timer.add("checks_s", t)
+        return checks
+
+    def _equivalence_in(self, scorer: Scorer, requests: list[Request], vectors: Any) -> dict:
+        """Max |difference| of summed log-probs (production path vs one at a time) in the model's
+        current dtype, and the largest difference per scored token and nat of score."""
+        import warnings
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             batched = Scorer(
                 self.lm,
                 scorer.steering,
                 batch_size=self.config.batch_size,
                 batch_tokens=self.config.batch_tokens,
-                share_prefix=self.config.share_prefix,
+                share_prefix=scorer.share_prefix,
             ).score(requests, vectors)
-            single = Scorer(self.lm, scorer.steering, batch_size=1, share_prefix=False).score(
-                requests, vectors
-            )
-        self.timer.add("checks_s", t)
-        return float(np.abs(batched - single).max()), dtype
+        single = Scorer(self.lm, scorer.steering, batch_size=1, share_prefix=False).score(requests, vectors)
+        diff = np.abs(batched - single)
+        scale = np.array([len(r.continuation) for r in requests]) + np.abs(single)
+        out = {
+            "dtype": dtype_name(next(self.lm.model.parameters()).dtype),
+            "max_abs": float(diff.max()),
+            "max_per_token_and_nat": float((diff / scale).max()),
+            "shared_prefix": scorer.share_prefix,
+        }
+        messages = sorted({f"{w.category.__name__}: {w.message}"[:300] for w in caught})
+        if messages:
+            out["warnings"] = messages
+        return out
 
     def _fold(
         self,

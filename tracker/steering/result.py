@@ -22,6 +22,19 @@ MIN_K = 16
 P_MAX = 0.05
 BATCH_TOLERANCE = {"float32": 1e-3, "bfloat16": 5e-2, "float16": 5e-2}
 VERDICTS = ("PASS", "FAIL", "INCONCLUSIVE", "ERROR")
+# Unit roundoff (machine epsilon) of each dtype a run may score in.
+EPSILON = {"float32": 2.0**-23, "bfloat16": 2.0**-7, "float16": 2.0**-10}
+
+
+def dtype_bound(dtype: str) -> float:
+    """How far batched and one-at-a-time scoring may differ in `dtype`, per scored token and per
+    nat of the sequence's score (|difference| / (tokens + |score|)): sqrt(eps).
+
+    Rounding compounds through the layers, and two correct implementations that round in a
+    different order agree to about half the dtype's digits; a padding, position or mask error
+    moves a score by whole nats. sqrt(eps) is 0.088 for bfloat16 (SmolLM2-135M measured at most
+    0.019) and 3.5e-4 for float32 (measured 1.4e-6)."""
+    return EPSILON[dtype] ** 0.5
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,18 @@ def _error_reasons(result: dict) -> list[str]:
         reasons.append(
             f"batched scoring differs from one-at-a-time by {checks['batch_equivalence_max_abs']:.3g} "
             f"> {tolerance:g} ({dtype})"
+        )
+    if checks.get("shared_prefix_error"):
+        reasons.append(
+            "shared-prefix scoring failed on this transformers (key/value cache API changed?): "
+            + checks["shared_prefix_error"]
+        )
+    native = checks.get("scoring_dtype_equivalence")
+    if isinstance(native, dict) and not native["max_per_token_and_nat"] <= dtype_bound(native["dtype"]):
+        reasons.append(
+            f"batched scoring in {native['dtype']} differs from one-at-a-time by "
+            f"{native['max_per_token_and_nat']:.3g} per scored token and nat of score "
+            f"> {dtype_bound(native['dtype']):.3g}, the rounding bound of {native['dtype']}"
         )
     if result["data"]["n"] < MIN_N:
         reasons.append(f"N = {result['data']['n']} < {MIN_N} questions: too few to decide")
@@ -289,6 +314,24 @@ def _arithmetic_problems(result: dict) -> list[str]:
     return problems
 
 
+def _optional_check_problems(checks: dict) -> list[str]:
+    """Checks that results of older protocol revisions do not carry, validated where present."""
+    problems = []
+    native = checks.get("scoring_dtype_equivalence")
+    if native is not None:
+        if not isinstance(native, dict) or native.get("dtype") not in EPSILON:
+            problems.append(f"checks.scoring_dtype_equivalence.dtype: must be one of {', '.join(EPSILON)}")
+        else:
+            for key in ("max_abs", "max_per_token_and_nat"):
+                problem = _num(0.0)(native.get(key))
+                if problem:
+                    problems.append(f"checks.scoring_dtype_equivalence.{key}: {problem}")
+    error = checks.get("shared_prefix_error")
+    if error is not None and not isinstance(error, str):
+        problems.append("checks.shared_prefix_error: must be a string")
+    return problems
+
+
 def validate(result: Any) -> list[str]:
     """Every problem with a result (empty when it may be ingested)."""
     if not isinstance(result, dict):
@@ -296,6 +339,7 @@ def validate(result: Any) -> list[str]:
     problems = _field_problems(result)
     if result.get("schema_version") not in (None, SCHEMA_VERSION):
         problems.append(f"schema_version: only version {SCHEMA_VERSION} is known")
+    problems += _optional_check_problems(result["checks"]) if isinstance(result.get("checks"), dict) else []
     if problems:
         return problems
     problems = _arithmetic_problems(result)

@@ -121,13 +121,15 @@ def evaluate(
     )
     timing.setdefault("direction_s", 0.0)
     timing.setdefault("scoring_s", 0.0)
+    run_ = run_section(lm, config, started_at, len(dataset.questions))
+    run_["shared_prefix"] = config.share_prefix and "shared_prefix_error" not in measured["checks"]
     result = {
         "schema_version": SCHEMA_VERSION,
         "protocol": PROTOCOL,
         "verdict": "ERROR",
         "verdict_reasons": [],
         "model": dict(lm.info),
-        "run": run_section(lm, config, started_at, len(dataset.questions)),
+        "run": run_,
         **measured,
         "timing": timing,
         "software": software(),
