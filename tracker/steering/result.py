@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.steering import PROTOCOL, SCHEMA_VERSION
+from tracker.steering import PROTOCOL, PROTOCOL_REVISION, SCHEMA_VERSION
 
 E_CLAIM = 0.60  # "corrects about 60% of untruthful outputs at small scale"
 E_MIN = 0.20  # the smallest rate the papers report (the most lenient reading)
@@ -332,6 +332,27 @@ def _optional_check_problems(checks: dict) -> list[str]:
     return problems
 
 
+def _revision_problems(result: dict) -> list[str]:
+    """Fields a result of protocol revision 2 or later must carry: its protocol revision, the
+    project's commit that computed it, and throughput in tokens the model ran."""
+    revision = result.get("protocol_revision", 1)
+    if not isinstance(revision, int) or isinstance(revision, bool) or not 1 <= revision <= PROTOCOL_REVISION:
+        return [f"protocol_revision: must be an integer in [1, {PROTOCOL_REVISION}], got {revision!r}"]
+    if revision < 2:
+        return []
+    problems = []
+    software, timing = result.get("software") or {}, result.get("timing") or {}
+    commit = software.get("tracker_commit", "missing")
+    if commit is not None and not (isinstance(commit, str) and _HEX40.match(commit)):
+        problems.append(f"software.tracker_commit: must be a 40-hex commit or null, got {commit!r}")
+    computed, seconds = timing.get("tokens_computed"), timing.get("scoring_s")
+    if not (isinstance(computed, int) and _is_num(seconds)):
+        problems.append("timing.tokens_computed: missing (tokens the model ran)")
+    elif seconds > 0 and abs(timing["tokens_per_s"] - computed / seconds) > 0.05 + 1e-3 * computed / seconds:
+        problems.append("timing.tokens_per_s: must be timing.tokens_computed / timing.scoring_s")
+    return problems
+
+
 def validate(result: Any) -> list[str]:
     """Every problem with a result (empty when it may be ingested)."""
     if not isinstance(result, dict):
@@ -340,6 +361,7 @@ def validate(result: Any) -> list[str]:
     if result.get("schema_version") not in (None, SCHEMA_VERSION):
         problems.append(f"schema_version: only version {SCHEMA_VERSION} is known")
     problems += _optional_check_problems(result["checks"]) if isinstance(result.get("checks"), dict) else []
+    problems += _revision_problems(result)
     if problems:
         return problems
     problems = _arithmetic_problems(result)

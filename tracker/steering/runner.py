@@ -9,16 +9,19 @@ import platform
 import resource
 import sys
 import time
+from pathlib import Path
 
 from tracker.paths import Paths
 from tracker.records import format_instant
-from tracker.steering import PROTOCOL, SCHEMA_VERSION
+from tracker.steering import PROTOCOL, PROTOCOL_REVISION, SCHEMA_VERSION
 from tracker.steering.data import load_neutral, load_truthfulqa
 from tracker.steering.model_io import LoadedModel, dtype_name, load_model
 from tracker.steering.protocol import Progress, Protocol, ProtocolConfig
+from tracker.steering.provenance import code_commit
 from tracker.steering.result import E_CLAIM, E_MIN, MIN_K, MIN_N, decide
 
 FULL = ProtocolConfig()
+SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the checkout that holds this code
 
 
 def _version(package: str) -> str | None:
@@ -29,10 +32,13 @@ def _version(package: str) -> str | None:
 
 
 def software() -> dict:
-    """Versions of everything that can change a number."""
+    """Versions of everything that can change a number, and the project's own commit."""
     import torch
 
+    code = code_commit(SOURCE_ROOT)
     return {
+        "tracker_commit": code["commit"],
+        "tracker_dirty": code["dirty"],
         "python": platform.python_version(),
         "torch": torch.__version__,
         "transformers": _version("transformers"),
@@ -126,6 +132,7 @@ def evaluate(
     result = {
         "schema_version": SCHEMA_VERSION,
         "protocol": PROTOCOL,
+        "protocol_revision": PROTOCOL_REVISION,
         "verdict": "ERROR",
         "verdict_reasons": [],
         "model": dict(lm.info),
