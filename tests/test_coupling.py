@@ -12,7 +12,7 @@ import pytest
 from tracker.cli import main
 from tracker.panel import frozen_frame
 from tracker.paths import Paths
-from tracker.stats import coupling
+from tracker.stats import coupling, reproduce
 from tracker.stats.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE, load_frozen_panel
 from tracker.stats.phase import gpqa_c, ifeval_c, side
 
@@ -26,7 +26,7 @@ GOLDEN_CHECKS = {c["key"]: c for c in GOLDEN["checks"]}
 
 @pytest.fixture(scope="module")
 def frozen() -> dict:
-    return coupling.frozen_stats(COMMITTED)
+    return reproduce.frozen_stats(COMMITTED)
 
 
 def test_frozen_fit_matches_the_golden_recomputation(frozen):

@@ -21,7 +21,8 @@ from scraper_support import epoch_zip, fresh_root, swebench_json
 
 from tracker.paths import Paths
 from tracker.pipeline import remove_stale_temporary_files
-from tracker.scrapers import cache, scrape
+from tracker.scrapers import cache
+from tracker.scrapers.run import scrape
 from tracker.store import read_events
 from tracker.verdicts.predictions import check
 

@@ -14,8 +14,8 @@ from pipeline_support import Lines, copy_project, copy_registry, run_tracker, st
 
 from tracker import daemon
 from tracker.paths import Paths
-from tracker.pipeline import OK, RunContext, Step, StepResult
 from tracker.runlock import run_lock
+from tracker.steps import OK, RunContext, Step, StepResult
 from tracker.store import atomic_write_text
 
 NOW = dt.datetime(2026, 11, 26, 20, 0, tzinfo=dt.UTC)

@@ -16,12 +16,12 @@ from pipeline_support import copy_registry
 from tracker import pipeline
 from tracker.clock import instant_for
 from tracker.paths import Paths
-from tracker.pipeline import FAILED, OK, SKIPPED, UNAVAILABLE, WARNING, RunContext, Step, StepResult
 from tracker.pipeline_steps import need
 from tracker.pipeline_steps import scrape as real_scrape
 from tracker.records import Event, format_instant
 from tracker.replay import cut_ledger
 from tracker.runlock import RunLocked, run_lock
+from tracker.steps import FAILED, OK, SKIPPED, UNAVAILABLE, WARNING, RunContext, Step, StepResult
 from tracker.store import append_events, atomic_write_text, make_event_id, read_events
 
 NOW = dt.datetime(2026, 11, 20, 6, 17, tzinfo=dt.UTC)

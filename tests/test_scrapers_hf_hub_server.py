@@ -14,10 +14,11 @@ from scraper_support import fresh_root, hub_model_objects
 
 from tracker.cli import main
 from tracker.paths import Paths
-from tracker.scrapers import hf_hub, scrape
+from tracker.scrapers import hf_hub
 from tracker.scrapers.catalogue import read_catalogue
 from tracker.scrapers.config import HubConfig, ScrapeConfig
 from tracker.scrapers.http import HttpConfig
+from tracker.scrapers.run import scrape
 from tracker.store import read_events
 
 DAY1 = dt.datetime(2026, 6, 1, 6, 0, tzinfo=dt.UTC)

@@ -16,10 +16,10 @@ from scraper_support import epoch_zip, fixture, fresh_root, swebench_json
 
 from tracker.merge import merge_batch
 from tracker.paths import Paths
-from tracker.scrapers import epoch, scrape
+from tracker.scrapers import epoch
 from tracker.scrapers.config import HubConfig, ScrapeConfig
 from tracker.scrapers.http import HttpConfig
-from tracker.scrapers.run import load_state, save_state
+from tracker.scrapers.run import load_state, save_state, scrape
 from tracker.store import read_events, read_models, read_observations
 
 NOW = dt.datetime(2026, 4, 11, 6, 0, tzinfo=dt.UTC)

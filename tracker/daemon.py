@@ -31,6 +31,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from tracker import pipeline
+from tracker.alerts.redact import RedactingFilter, Redactor
 from tracker.clock import utc_now
 from tracker.errors import UsageError
 from tracker.paths import Paths
@@ -283,12 +284,7 @@ def configure_logging(secrets: Sequence[str] = (), level: int = logging.INFO) ->
     """Timestamped UTC log lines on stderr, with every known secret masked."""
     handler = logging.StreamHandler()
     handler.setFormatter(UTCFormatter(LOG_FORMAT, LOG_DATE_FORMAT))
-    try:
-        from tracker.alerts.redact import RedactingFilter, Redactor
-    except ModuleNotFoundError:
-        pass
-    else:
-        handler.addFilter(RedactingFilter(Redactor(secrets)))
+    handler.addFilter(RedactingFilter(Redactor(secrets)))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)

@@ -15,7 +15,7 @@ The tree (module where the class lives in brackets):
   + ValidationError  [records]  a record or data file that cannot be read or stored
     - RegistryError  [verdicts.specs]  a registered prediction edited, removed or added unregistered
   + RunLocked  [runlock]  another run holds data/ past the wait
-  + StepUnavailable  [pipeline]  a pipeline step whose optional extra is not installed
+  + StepUnavailable  [steps]  a pipeline step whose optional extra is not installed
   + ParseError  [scrapers.errors]  a source response that is not the source's format
   + FetchError  [scrapers.errors]  a source that did not answer usably after the retries
   + ConfigError  [alerts.config]  alerts.toml holds something unusable

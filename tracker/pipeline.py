@@ -1,6 +1,6 @@
 """One run of the tracker: scrape -> stats -> check -> alerts -> steering -> site.
 
-The steps are injected (a list of `Step`), so the same driver runs the real library calls
+The steps are injected (a list of `Step`, tracker/steps.py), so the same driver runs the real library calls
 (`tracker.pipeline_steps.default_steps`) and the stand-ins of a test. Each step gets one
 `RunContext` (paths, day, clock, flags) and returns a `StepResult`; the driver times it,
 catches what it raises and goes on with the next step, because every write in data/ is
@@ -25,13 +25,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import TrackerError
 from tracker.paths import Paths
+from tracker.pipeline_steps import default_steps
 from tracker.records import Event, format_instant
+from tracker.replay import scratch_copy
+from tracker.steps import (
+    FAILED,
+    UNAVAILABLE,
+    Checkpoint,
+    RunContext,
+    Step,
+    StepUnavailable,
+)
 from tracker.store import read_events, recover
 from tracker.verdicts.specs import require_registry
 
-OK, WARNING, SKIPPED, UNAVAILABLE, FAILED = "ok", "warning", "skipped", "unavailable", "failed"
 NEW_EVENTS = ("new_model", "new_score", "new_frontier_release", "new_open_weights", "steering_result")
 CHANGED_EVENTS = (
     "score_changed",
@@ -41,49 +49,6 @@ CHANGED_EVENTS = (
     "amendment",
     "late_evidence",
 )
-
-Checkpoint = Callable[[str], None]
-
-
-class StepUnavailable(TrackerError, RuntimeError):
-    """Raised by a step whose library (or optional extra) is not installed."""
-
-
-@dataclass(frozen=True)
-class RunContext:
-    """Everything a step may depend on. Nothing else: no wall clock, no os.environ."""
-
-    paths: Paths
-    as_of: dt.date
-    now: dt.datetime
-    offline: bool
-    replay: bool
-    send_alerts: bool
-    out_dir: Path
-    env: Mapping[str, str] = field(default_factory=dict)
-    checkpoint: Checkpoint = lambda name: None
-
-
-@dataclass(frozen=True)
-class StepResult:
-    """What a step reports: a status (ok, warning, skipped), one line, and details for --json.
-
-    Details the summary understands: `failed_sources` (list of {source, error}),
-    `verdicts` (list of {id, status, provisional, if_decided_today, summary, deadline}), `site` (index path).
-    """
-
-    status: str = OK
-    summary: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Step:
-    """A named stage of the run. An optional step may be missing without failing the run."""
-
-    name: str
-    action: Callable[[RunContext], StepResult]
-    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -244,8 +209,6 @@ def run(
     """
     require_registry(paths)
     if steps is None:
-        from tracker.pipeline_steps import default_steps
-
         steps = default_steps()
     ctx = RunContext(
         paths=paths,
@@ -262,8 +225,6 @@ def run(
         remove_stale_temporary_files(paths.data)
         recover(paths)  # the tables and events a killed run had committed to (tracker.store.commit)
         return run_steps(ctx, steps)
-    from tracker.replay import scratch_copy
-
     with scratch_copy(paths, now) as scratch:
         return run_steps(replace(ctx, paths=scratch), steps)
 

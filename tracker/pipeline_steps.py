@@ -17,7 +17,7 @@ from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
-from tracker.pipeline import OK, SKIPPED, WARNING, RunContext, Step, StepResult, StepUnavailable
+from tracker.steps import OK, SKIPPED, WARNING, RunContext, Step, StepResult, StepUnavailable
 
 ClientsFactory = Callable[[], AbstractContextManager[Any]]
 
@@ -54,7 +54,7 @@ def scrape(ctx: RunContext) -> StepResult:
     """Fetch (or, offline, re-read the cache) and merge every source into data/."""
     if ctx.replay:
         return StepResult(SKIPPED, f"replay: only data known by {ctx.as_of} count; nothing fetched")
-    scrapers = need("tracker.scrapers")
+    scrapers = need("tracker.scrapers.run")
     report = scrapers.scrape(ctx.paths, offline=ctx.offline, now=ctx.now).to_json()
     failed = failed_sources(report)
     return StepResult(

@@ -9,7 +9,8 @@ from typing import Any
 from tracker.cli.common import as_of_from, day, paths_from, print_json
 from tracker.clock import utc_now
 from tracker.errors import UsageError
-from tracker.stats.coupling import current_stats, frozen_stats
+from tracker.stats.coupling import current_stats
+from tracker.stats.reproduce import frozen_stats
 from tracker.verdicts.predictions import Verdict, check, evaluate_all
 from tracker.verdicts.specs import add_amendment, load_specs, verify_registry
 

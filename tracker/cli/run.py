@@ -10,10 +10,10 @@ import argparse
 import datetime as dt
 import os
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 from tracker import pipeline
+from tracker.alerts.config import secrets_in
 from tracker.cli.common import day, paths_from, print_json
 from tracker.clock import instant_for, utc_now
 from tracker.errors import UsageError
@@ -126,7 +126,7 @@ def handle_run(args: argparse.Namespace) -> int:
 
 
 def handle_daemon(args: argparse.Namespace) -> int:
-    from tracker import daemon
+    from tracker import daemon  # apscheduler: loaded only by the command that schedules
 
     paths = paths_from(args)
     config_path = Path(args.config) if args.config else paths.root / daemon.CONFIG_FILE
@@ -135,7 +135,7 @@ def handle_daemon(args: argparse.Namespace) -> int:
         for name in ("cron", "misfire_grace_time", "catch_up", "offline", "alerts", "lock_wait")
     }
     config = daemon.load_config(config_path, overrides)
-    secrets = _secrets(os.environ)
+    secrets = secrets_in(os.environ)
     daemon.configure_logging(secrets)
     service = daemon.Daemon(
         paths,
@@ -144,11 +144,3 @@ def handle_daemon(args: argparse.Namespace) -> int:
         checkpoint=pipeline.pause_hook(os.environ.get(PAUSE_ENV), say=print_stderr),
     )
     return daemon.serve(service)
-
-
-def _secrets(env: Mapping[str, str]) -> list[str]:
-    try:
-        from tracker.alerts.config import secrets_in
-    except ModuleNotFoundError:
-        return []
-    return secrets_in(env)

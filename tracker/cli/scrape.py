@@ -14,6 +14,11 @@ import json
 from tracker.cli.common import day, paths_from, print_json
 from tracker.clock import instant_for, utc_now
 from tracker.errors import UsageError
+from tracker.merge import decide
+from tracker.scrapers.add_score import VendorEntry, add_score
+from tracker.scrapers.catalogue import read_catalogue
+from tracker.scrapers.run import scrape
+from tracker.store import read_quarantine
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -94,11 +99,9 @@ def _now(args: argparse.Namespace) -> dt.datetime:
 
 
 def handle_scrape(args: argparse.Namespace) -> int:
-    from tracker import scrapers
-
     if args.as_of and not args.offline:
         raise UsageError("--as-of replays the cache and needs --offline")
-    report = scrapers.scrape(paths_from(args), args.sources or None, offline=args.offline, now=_now(args))
+    report = scrape(paths_from(args), args.sources or None, offline=args.offline, now=_now(args))
     if args.json:
         print_json(report.to_json())
         return 0
@@ -116,8 +119,6 @@ def handle_scrape(args: argparse.Namespace) -> int:
 
 
 def handle_models_new(args: argparse.Namespace) -> int:
-    from tracker.scrapers.catalogue import read_catalogue
-
     since = args.since or (utc_now().date() - dt.timedelta(days=7))
     rows = read_catalogue(paths_from(args).data / "hf_models.csv")
     fresh = sorted(
@@ -137,8 +138,6 @@ def handle_models_new(args: argparse.Namespace) -> int:
 
 
 def handle_quarantine_list(args: argparse.Namespace) -> int:
-    from tracker.store import read_quarantine
-
     entries = read_quarantine(paths_from(args).quarantine)
     shown = [e for e in entries if args.all or e.status == "pending"]
     if args.json:
@@ -152,8 +151,6 @@ def handle_quarantine_list(args: argparse.Namespace) -> int:
 
 
 def handle_quarantine_decide(args: argparse.Namespace) -> int:
-    from tracker.merge import decide
-
     entry, events = decide(paths_from(args), args.id, args.decision, now=_now(args))
     stored = f"; stored as {events[0].type}" if events else ""
     print(f"{entry.id} {entry.status}{stored}")
@@ -161,8 +158,6 @@ def handle_quarantine_decide(args: argparse.Namespace) -> int:
 
 
 def handle_add_score(args: argparse.Namespace) -> int:
-    from tracker.scrapers.add_score import VendorEntry, add_score
-
     entry = VendorEntry(
         model=args.model,
         benchmark=args.benchmark,

@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle_site_build(args: argparse.Namespace) -> int:
     """Build the site and say where it is."""
-    from tracker.site.builder import build_site
+    from tracker.site.builder import build_site  # matplotlib: seconds that only this command pays
 
     base_url = args.base_url
     if base_url and (not safe_url(base_url) or not base_url.endswith("/")):

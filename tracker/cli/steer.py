@@ -7,15 +7,26 @@ Exit codes: 0 success, 1 invalid data / a model that cannot be run, 2 usage erro
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
 import time
 from pathlib import Path
 
+import httpx
+
 from tracker.cli.common import group_help, paths_from, print_json
 from tracker.clock import utc_now
 from tracker.errors import TrackerError, UsageError
+from tracker.steering import queue
+from tracker.steering.ingest import IngestError, ingest, load_result
+from tracker.steering.model_io import ModelLoadError, resolve_device
+from tracker.steering.protocol import ProtocolConfig
+from tracker.steering.runner import run
+from tracker.store import atomic_write_text
+
+STEER_EXTRA = ("torch", "transformers")  # what `steer run` needs beyond the base install
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -91,8 +102,6 @@ class ProgressLine:
 
 def protocol_config(args: argparse.Namespace, device: str):
     """The ProtocolConfig the arguments ask for (the full protocol by default)."""
-    from tracker.steering.protocol import ProtocolConfig
-
     gpu = device.startswith("cuda")
     values = {
         "seed": args.seed,
@@ -117,11 +126,11 @@ def handle_steer_run(args: argparse.Namespace) -> int:
     # OpenMP threads that sleep instead of spinning between operations: on a shared CPU, spinning
     # made small forward passes many times slower (docs/benchmarks.md). Read when torch loads.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    try:  # torch and transformers: imported here so the other commands work without the extra
-        from tracker.steering.model_io import ModelLoadError, resolve_device
-        from tracker.steering.runner import run
-    except ImportError as exc:
-        raise TrackerError(f"`steer run` needs the steer extra (pip install -e '.[steer]'): {exc}") from exc
+    missing = [name for name in STEER_EXTRA if importlib.util.find_spec(name) is None]
+    if missing:
+        raise TrackerError(
+            f"`steer run` needs the steer extra (pip install -e '.[steer]'): no {', '.join(missing)}"
+        )
     try:
         config = protocol_config(args, resolve_device(args.device))
         result = run(
@@ -140,8 +149,6 @@ def handle_steer_run(args: argparse.Namespace) -> int:
         raise ModelLoadError(exc.kind, f"cannot run {args.model} ({exc.kind}): {exc}") from exc
     text = json.dumps(result, indent=1, sort_keys=True, allow_nan=False) + "\n"
     if args.out:
-        from tracker.store import atomic_write_text
-
         atomic_write_text(args.out, text)
     else:
         sys.stdout.write(text)
@@ -154,8 +161,6 @@ def handle_steer_run(args: argparse.Namespace) -> int:
 
 def handle_steer_ingest(args: argparse.Namespace) -> int:
     """Validate and store one result; every problem is listed when it is refused."""
-    from tracker.steering.ingest import IngestError, ingest, load_result
-
     paths = paths_from(args)
     try:
         done = ingest(paths, load_result(args.file), now=utc_now(), source=str(args.file))
@@ -169,8 +174,6 @@ def handle_steer_ingest(args: argparse.Namespace) -> int:
 
 def handle_steer_queue(args: argparse.Namespace) -> int:
     """List the catalogue's models with their queue state; with --dispatch, dispatch the plan."""
-    from tracker.steering import queue
-
     paths = paths_from(args)
     config = queue.load_config(paths)
     items = queue.review(paths, config)
@@ -200,13 +203,9 @@ def handle_steer_queue(args: argparse.Namespace) -> int:
 
 
 def _dispatch(paths, config):
-    from tracker.steering import queue
-
     token, repo = os.environ.get("GITHUB_TOKEN", ""), os.environ.get("GITHUB_REPOSITORY", "")
     if not token or not repo:
         raise UsageError("--dispatch needs GITHUB_TOKEN and GITHUB_REPOSITORY in the environment")
-    import httpx
-
     with httpx.Client(
         base_url=os.environ.get("GITHUB_API_URL", "https://api.github.com"), timeout=30.0
     ) as client:

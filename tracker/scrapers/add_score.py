@@ -33,7 +33,6 @@ from tracker.records import (
 from tracker.scrapers import vendor
 from tracker.scrapers.config import load_config
 from tracker.scrapers.run import frontier_events, load_state, state_files
-from tracker.scrapers.seed import vendor_csv
 from tracker.store import commit, read_csv_rows, recover
 
 
@@ -138,7 +137,7 @@ def add_score(paths: Paths, entry: VendorEntry, *, now: dt.datetime) -> AddScore
         "tier": entry.tier,
         **{name: getattr(entry, name) for name in SETTING_FIELDS},
     }
-    text = vendor_csv([*({k: r.get(k, "") for k in vendor.FIELDS} for r in rows), row])
+    text = vendor.vendor_csv([*({k: r.get(k, "") for k in vendor.FIELDS} for r in rows), row])
     outcome = merge_batch(
         state,
         vendor.parse(text.encode("utf-8"), retrieved_at=format_instant(now)),

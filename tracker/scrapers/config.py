@@ -56,7 +56,7 @@ class HubConfig:
 
 @dataclass(frozen=True)
 class ScrapeConfig:
-    """Everything `tracker.scrapers.scrape` needs besides paths, clock and network."""
+    """Everything `tracker.scrapers.run.scrape` needs besides paths, clock and network."""
 
     http: HttpConfig = field(default_factory=HttpConfig)
     merge: MergePolicy = field(default_factory=MergePolicy)

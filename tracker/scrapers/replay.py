@@ -19,7 +19,7 @@ from tracker.scrapers.catalogue import read_catalogue, write_catalogue
 from tracker.scrapers.config import load_config
 from tracker.scrapers.records import RawScore, RowProblem
 from tracker.scrapers.run import frontier_events, load_state, state_files
-from tracker.scrapers.seed import SEED_ADDED_AT, day_start, transcribed_vendor_rows, vendor_csv
+from tracker.scrapers.transcribed import SEED_ADDED_AT, day_start, transcribed_vendor_rows
 from tracker.store import atomic_write_text, commit, write_if_changed
 
 Records = list[RawScore | RowProblem]
@@ -137,7 +137,7 @@ def replay(paths: Paths, fixtures: Path, snapshots: tuple[Snapshot, ...] = SNAPS
 def seed_vendor(paths: Paths, fixtures: Path) -> str:
     """Write vendor_scores.csv from the transcribed recent scores and merge it."""
     rows = transcribed_vendor_rows((fixtures / "recent" / "recent_models.csv").read_bytes())
-    write_if_changed(paths.vendor_scores, vendor_csv(rows))
+    write_if_changed(paths.vendor_scores, vendor.vendor_csv(rows))
     now = day_start(SEED_ADDED_AT[:10])
     state = load_state(paths)
     outcome = merge_batch(

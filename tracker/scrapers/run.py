@@ -84,7 +84,11 @@ def scrape(
     config: ScrapeConfig | None = None,
     sleep: Any = None,
 ) -> ScrapeReport:
-    """Run the selected sources (default: all) and save what they add to data/."""
+    """Fetch (or, offline, re-read the cache), parse and merge the selected sources (default: all).
+
+    Never raises for a failed source (it is reported `failed` and changes nothing stored); raises
+    UsageError for an unknown source name, before anything is fetched.
+    """
     config = config or load_config(paths.root)
     now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
     own_client = client is None and not offline

@@ -17,7 +17,9 @@ quarantined: a number nobody vouched for must not be mistaken for the lab's.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from types import SimpleNamespace
 
 from tracker.records import SETTING_FIELDS, TIERS, setting_problem
@@ -95,3 +97,12 @@ def _record(line: int, row: dict[str, str], retrieved_at: str) -> RawScore | Row
         display_name=row["model"].strip(),
         **setting,
     )
+
+
+def vendor_csv(rows: list[dict[str, str]]) -> str:
+    """The text of a vendor_scores.csv holding `rows`."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

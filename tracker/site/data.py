@@ -23,7 +23,7 @@ from tracker.paths import Paths
 from tracker.records import Event, QuarantineEntry
 from tracker.scrapers.config import load_config
 from tracker.site.freshness import source_ages
-from tracker.stats import coupling
+from tracker.stats import coupling, reproduce
 from tracker.stats.frozen import FROZEN_INTERCEPT, FROZEN_SLOPE, ISO_GPQA_SWE, ISO_IFEVAL_GPQA, h_field
 from tracker.stats.phase import AT_TOLERANCE_PP, gpqa_c, ifeval_c, side
 from tracker.steering.provenance import standing
@@ -251,7 +251,7 @@ def collect(
         built_at=f"{as_of.isoformat()}T23:59:59Z",
         verdicts=decided_today_fallback(paths, as_of, source, [plain(v.to_json()) for v in verdicts]),
         history=verdict_history(paths, as_of, source),
-        frozen=plain(coupling.frozen_stats(paths)),
+        frozen=plain(reproduce.frozen_stats(paths)),
         current=plain(current),
         panel=panel_records(paths, as_of, source),
         events=[e for e in read_events(paths.ledger) if e.at[:10] <= day],

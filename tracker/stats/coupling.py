@@ -230,18 +230,6 @@ def evidence_frame(paths: Paths, as_of: dt.date, source: PanelSource | None = No
     return frame[frame["in_evidence"].astype(bool)].reset_index(drop=True)
 
 
-def frozen_stats(paths: Paths) -> dict:
-    """Statistics of the papers' frozen 34, with the 39-model refit and the reproduction checks."""
-    from tracker.stats.reproduce import reproduction_checks
-
-    frozen = frozen_frame(paths)
-    reference = fit_frame(frozen)
-    result = {"panel": "frozen", **summarise(frozen, reference)}
-    result["refit_39"] = refit_39(paths)
-    result["checks"] = reproduction_checks(paths, frozen)
-    return result
-
-
 def refit_39(paths: Paths) -> dict:
     """The fit on the frozen 34 plus the 5 post-cutoff releases, as the papers' outlook reports it."""
     panel = build_panel(paths, dt.date.max, precedence=("paper",))

@@ -3,6 +3,8 @@
 The stated values (paper text, authors' repository) live in data/frozen/published.json; this
 module recomputes each one from data/frozen/panel.csv and marks whether they agree at the
 precision the source prints. Disagreements are findings to show, not errors to hide.
+`frozen_stats` is the answer of `tracker stats --panel frozen`: coupling's statistics of the
+frozen 34 plus these checks (here, above coupling, so that coupling never imports this module).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from tracker.panel import build_panel
+from tracker.panel import build_panel, frozen_frame
 from tracker.paths import Paths
 from tracker.stats import coupling
 from tracker.stats.frozen import PUBLISHED_INTERCEPT, PUBLISHED_SLOPE, h_field
@@ -36,6 +38,16 @@ REPO_CLAIM_RULES: dict[str, Callable[[Any], bool]] = {
     "fit.p": lambda value: abs(value - 1.3e-6) < 0.05e-6,
     "h.repo_mismatches_unrounded_fit": lambda value: not value,
 }
+
+
+def frozen_stats(paths: Paths) -> dict:
+    """Statistics of the papers' frozen 34, with the 39-model refit and the reproduction checks."""
+    frozen = frozen_frame(paths)
+    reference = coupling.fit_frame(frozen)
+    result = {"panel": "frozen", **coupling.summarise(frozen, reference)}
+    result["refit_39"] = coupling.refit_39(paths)
+    result["checks"] = reproduction_checks(paths, frozen)
+    return result
 
 
 def decimals(stated: float) -> int:

@@ -8,6 +8,7 @@ model's own residual scale. Statements are batched, right-padded; pads never cou
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ class Direction:
 def block_activations(lm: Any, layers: list[int], texts: list[str], batch_size: int = 32) -> dict[int, tuple]:
     """Per layer: last-token outputs [n, H] (fp32, in text order) and the per-token norms
     of all non-pad positions >= 1, for texts tokenised with the tokenizer's default specials."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     encoded = [lm.tokenizer(t).input_ids for t in texts]
     order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
@@ -50,7 +51,7 @@ def block_activations(lm: Any, layers: list[int], texts: list[str], batch_size: 
 
 
 def _forward_statements(lm: Any, seqs: list[list[int]]) -> None:
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     pad = lm.tokenizer.pad_token_id or 0
     width = max(len(s) for s in seqs)
@@ -64,8 +65,6 @@ def _forward_statements(lm: Any, seqs: list[list[int]]) -> None:
 
 
 def _params(model: Any) -> set[str]:
-    import inspect
-
     return set(inspect.signature(model.forward).parameters)
 
 
@@ -91,7 +90,7 @@ def truth_directions(
 ) -> dict[int, Direction]:
     """The truth direction at each layer from the fit questions only: for each, the statements
     `Q: {q}\\nA: {Best Answer}` (true) and `... {Best Incorrect Answer}` (false)."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     texts = [statement_for(q.question, q.best) for q in fit]
     texts += [statement_for(q.question, q.best_incorrect) for q in fit]

@@ -85,7 +85,7 @@ def hook_checks(lm: Any, layer: int, text: str) -> dict:
 
     Removal is checked on this hook's own handle: other forward hooks on the block are not ours
     to judge (transformers leaves one on every block after any `output_hidden_states` call)."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     model, tok = lm.model, lm.tokenizer
     batch = tok(text, return_tensors="pt").to(lm.device)

@@ -21,7 +21,7 @@ from tracker.errors import TrackerError
 from tracker.paths import Paths
 from tracker.records import Event, format_instant
 from tracker.steering.provenance import protocol_revision, standing
-from tracker.steering.queue import QUEUE_FILE, read_queue, write_queue
+from tracker.steering.queue import read_queue, stored_results, write_queue
 from tracker.steering.result import validate
 from tracker.store import append_events, atomic_write_text, make_event_id
 
@@ -46,17 +46,6 @@ def result_filename(model_id: str, revision: str, protocol_revision: int = 1) ->
     safe = re.sub(r"[^A-Za-z0-9._-]", "-", model_id.replace("/", "__"))
     suffix = f"__p{protocol_revision}" if protocol_revision > 1 else ""
     return f"{safe}__{revision[:12]}{suffix}.json"
-
-
-def stored_results(paths: Paths) -> list[dict]:
-    """Every result in data/steering/ (the queue file is not a result)."""
-    if not paths.steering.exists():
-        return []
-    out = []
-    for path in sorted(paths.steering.glob("*.json")):
-        if path.name != QUEUE_FILE:
-            out.append(json.loads(path.read_text(encoding="utf-8")))
-    return out
 
 
 def _stored_for(paths: Paths, model_id: str, revision: str) -> list[dict]:

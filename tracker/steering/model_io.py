@@ -93,7 +93,7 @@ class LoadedModel:
 
 def resolve_device(name: str | None) -> str:
     """`auto` (or None) picks the first CUDA device when there is one, else the CPU."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     if name in (None, "", "auto"):
         return "cuda:0" if torch.cuda.is_available() else "cpu"
@@ -104,7 +104,7 @@ def resolve_device(name: str | None) -> str:
 
 def resolve_dtype(name: str | None, device: str) -> Any:
     """bf16 on a GPU (fp16 can overflow in large residual streams), fp32 on a CPU, or as asked."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     if name in (None, "", "auto"):
         return torch.bfloat16 if device.startswith("cuda") else torch.float32
@@ -138,7 +138,7 @@ def file_digest(paths: list[Path]) -> str:
 
 
 def _gguf_license(path: Path) -> str:
-    import gguf
+    import gguf  # optional extra `steer`: imported where used
 
     field_ = gguf.GGUFReader(str(path)).fields.get("general.license")
     return str(field_.contents()) if field_ is not None else ""
@@ -198,8 +198,12 @@ def parse_source(spec: str, model_id: str | None = None, revision: str | None = 
 
 def resolve_hub(source: ModelSource, api: Any = None) -> ModelSource:
     """Pin a Hub model to a commit sha and read its licence; a gated repo fails here, clearly."""
-    from huggingface_hub import HfApi
-    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
+    from huggingface_hub import HfApi  # optional extra `steer`: imported where used
+    from huggingface_hub.errors import (  # optional extra `steer`: imported where used
+        GatedRepoError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
 
     api = api or HfApi()
     try:
@@ -220,7 +224,7 @@ def resolve_hub(source: ModelSource, api: Any = None) -> ModelSource:
 
 def load_config(source: ModelSource) -> Any:
     """The model's configuration, without running repository code."""
-    from transformers import AutoConfig
+    from transformers import AutoConfig  # optional extra `steer`: imported where used
 
     try:
         return AutoConfig.from_pretrained(
@@ -276,8 +280,8 @@ def decoder_layers(model: Any, num_layers: int | None = None) -> Any:
 
 def count_parameters_meta(config: Any) -> int:
     """Parameter count of the model built on the meta device: exact, and no memory used."""
-    import torch
-    from transformers import AutoModelForCausalLM
+    import torch  # optional extra `steer`: imported where used
+    from transformers import AutoModelForCausalLM  # optional extra `steer`: imported where used
 
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(config, trust_remote_code=False)
@@ -292,7 +296,7 @@ def text_config(config: Any) -> Any:
 
 def available_memory(device: str) -> int:
     """Free bytes on the device: CUDA free memory, or MemAvailable for the CPU."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     if device.startswith("cuda"):
         return int(torch.cuda.mem_get_info(torch.device(device))[0])
@@ -307,7 +311,7 @@ def available_memory(device: str) -> int:
 
 def check_fits(n_params: int, dtype: Any, device: str, memory_bytes: int | None = None) -> None:
     """Refuse a model whose weights alone would take more than HEADROOM of the free memory."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     need = n_params * torch.empty((), dtype=dtype).element_size()
     have = memory_bytes if memory_bytes is not None else available_memory(device)
@@ -345,7 +349,10 @@ def _card_license(readme: Path) -> str:
 
 
 def _load_weights(source: ModelSource, dtype: Any, device: str) -> tuple[Any, Any]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import (  # optional extra `steer`: imported where used
+        AutoModelForCausalLM,
+        AutoTokenizer,
+    )
 
     kwargs = {
         "revision": source.revision if source.source == "hub" else None,
@@ -443,7 +450,7 @@ def float32_parameters(lm: LoadedModel) -> Iterator[str]:
     frequencies) are left as they are. Used for the batching check: in bf16, two correct
     implementations differ by rounding that depends on kernel shapes; in fp32 only a real
     difference (padding, positions, masks) shows."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     original = lm.dtype
     params = [p for p in lm.model.parameters() if p.dtype != torch.float32]

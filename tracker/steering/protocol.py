@@ -182,7 +182,7 @@ class Protocol:
         If the shared-prefix path fails (a transformers release that changed the key/value cache
         API raises here), the error is recorded, the run goes on with whole-sequence scoring
         (which needs no cache) and the verdict is ERROR: never numbers from a broken cache."""
-        import torch
+        import torch  # optional extra `steer`: imported where used
 
         pairs = [
             (self.encoder.prompt(q), self.encoder.option(o)) for q in self.questions for o in q.mc1_options
@@ -243,7 +243,7 @@ class Protocol:
         paper: Any,
         label: str,
     ) -> FoldResult:
-        import torch
+        import torch  # optional extra `steer`: imported where used
 
         self.progress(f"{label} direction and side effects", 0, len(fit))
         t = time.perf_counter()
@@ -293,7 +293,7 @@ class Protocol:
     def _held_out_conditions(self, vector: Any, paper: Any) -> tuple[Any, list[mc.Condition]]:
         """§6: base (a zero vector: the hook adds exact zeros), steer, neg, paper, K random
         directions of the steering vector's norm; rows of one vectors table."""
-        import torch
+        import torch  # optional extra `steer`: imported where used
 
         table = torch.stack(
             [
@@ -314,7 +314,7 @@ class Protocol:
         return table, conditions
 
     def _random_unit(self, seed: int) -> Any:
-        import torch
+        import torch  # optional extra `steer`: imported where used
 
         v = torch.randn(self.lm.hidden_size, generator=torch.Generator().manual_seed(seed))
         return (v / v.norm()).to(self.lm.device)
@@ -331,7 +331,7 @@ class Protocol:
         """The eligible alpha with the best fit-fold MC1 (ties: the smaller); the smallest grid
         value when none is eligible (the side-effect check then fails). A single eligible value
         needs no scoring."""
-        import torch
+        import torch  # optional extra `steer`: imported where used
 
         if not eligible:
             return min(self.config.alpha_grid), {}

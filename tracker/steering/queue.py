@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import tomllib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -140,6 +141,17 @@ def write_queue(paths: Paths, queue: dict[str, dict]) -> None:
     atomic_write_text(paths.steering / QUEUE_FILE, json.dumps(queue, indent=1, sort_keys=True) + "\n")
 
 
+def stored_results(paths: Paths) -> list[dict]:
+    """Every result in data/steering/ (the queue file is not a result)."""
+    if not paths.steering.exists():
+        return []
+    out = []
+    for path in sorted(paths.steering.glob("*.json")):
+        if path.name != QUEUE_FILE:
+            out.append(json.loads(path.read_text(encoding="utf-8")))
+    return out
+
+
 def _item(row: dict[str, str], status: str, reason: str = "") -> QueueItem:
     return QueueItem(
         repo_id=row["repo_id"],
@@ -155,8 +167,6 @@ def _item(row: dict[str, str], status: str, reason: str = "") -> QueueItem:
 
 def review(paths: Paths, config: QueueConfig) -> list[QueueItem]:
     """Every catalogue row with its state: skipped (and why), qualifies, or its queue status."""
-    from tracker.steering.ingest import stored_results
-
     queue, out = read_queue(paths), []
     newest: dict[str, int] = {}  # key -> newest protocol revision of its stored results
     for r in stored_results(paths):
@@ -242,8 +252,6 @@ def load_config(paths: Paths, *, architectures: bool = True) -> QueueConfig:
     kinds, workflow, ref), defaults otherwise; architectures from the installed transformers
     (`architectures=False` skips that import, seconds with torch: the caller can check first
     whether any model qualifies at all)."""
-    import tomllib
-
     path = paths.steering / "runner.toml"
     values = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     known = {"runner_memory_gb", "bytes_per_param", "headroom", "max_dispatch", "workflow", "ref"}

@@ -33,7 +33,7 @@ def _version(package: str) -> str | None:
 
 def software() -> dict:
     """Versions of everything that can change a number, and the project's own commit."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     code = code_commit(SOURCE_ROOT)
     return {
@@ -69,7 +69,7 @@ def reductions(config: ProtocolConfig, n_available: int) -> list[str]:
 
 
 def _device_name(device: str) -> str:
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     if device.startswith("cuda"):
         return torch.cuda.get_device_name(torch.device(device))
@@ -77,7 +77,7 @@ def _device_name(device: str) -> str:
 
 
 def _peak_memory_gb(device: str) -> float:
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     if device.startswith("cuda"):
         return torch.cuda.max_memory_allocated(torch.device(device)) / 2**30

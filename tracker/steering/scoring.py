@@ -42,7 +42,7 @@ class TokenCount:
 
 def token_logprobs(logits: Any, targets: Any, chunk: int = 2048) -> Any:
     """log p(target) per row of `logits` [M, V], in fp32, a chunk of rows at a time (memory)."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     out = []
     for start in range(0, logits.shape[0], chunk):
@@ -107,8 +107,8 @@ class Scorer:
     def _prefix_cache(self, prefix: tuple[int, ...]) -> Any:
         """Key/value cache of the un-steered prefix (steering idle: it only acts from the last
         prompt token on, and causal attention keeps the prefix independent of what follows)."""
-        import torch
-        from transformers import DynamicCache
+        import torch  # optional extra `steer`: imported where used
+        from transformers import DynamicCache  # optional extra `steer`: imported where used
 
         self.steering.clear()
         ids = torch.tensor([prefix], device=self.lm.device)
@@ -132,7 +132,7 @@ class Scorer:
         vectors: Any,
         out: np.ndarray,
     ) -> None:
-        import torch
+        import torch  # optional extra `steer`: imported where used
 
         prefix = prompt[:-1]
         with torch.inference_mode():
@@ -147,7 +147,7 @@ class Scorer:
         self, suffixes: list[tuple[int, ...]], conditions: list[int], vectors: Any, cache: Any, offset: int
     ) -> np.ndarray:
         """Rows = last prompt token + continuation, after `offset` cached prefix tokens."""
-        import torch
+        import torch  # optional extra `steer`: imported where used
 
         device, n = self.lm.device, len(suffixes)
         width = max(len(s) for s in suffixes)
@@ -173,7 +173,7 @@ class Scorer:
     def _score_plain(
         self, members: list[int], requests: list[Request], vectors: Any, out: np.ndarray
     ) -> None:
-        import torch
+        import torch  # optional extra `steer`: imported where used
 
         with torch.inference_mode():
             for chunk in self._chunks(
@@ -182,7 +182,7 @@ class Scorer:
                 out[chunk] = self._forward_plain([requests[i] for i in chunk], vectors)
 
     def _forward_plain(self, batch: list[Request], vectors: Any) -> np.ndarray:
-        import torch
+        import torch  # optional extra `steer`: imported where used
 
         device = self.lm.device
         seqs = [(*r.prompt, *r.continuation) for r in batch]
@@ -213,7 +213,7 @@ class Scorer:
 
 def _pad(seqs: list[tuple[int, ...]], width: int, pad_id: int, device: Any) -> tuple[Any, Any]:
     """Right-padded ids and the attention mask (right padding keeps positions unchanged)."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(seqs), width), dtype=torch.long)
@@ -232,7 +232,7 @@ def _repeat_cache(cache: Any, n: int) -> Any:
 
 def _row_sums(logprobs: Any, wanted: Any) -> np.ndarray:
     """Sum the flat per-token log-probs back into one number per row."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     rows = torch.arange(wanted.shape[0], device=wanted.device)[:, None].expand_as(wanted)[wanted]
     sums = torch.zeros(wanted.shape[0], dtype=torch.float64, device=wanted.device)

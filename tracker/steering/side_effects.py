@@ -48,7 +48,7 @@ def side_effects(
     lm: Any, steering: Any, windows: list[list[int]], vectors: Any, rows_per_pass: int = 4
 ) -> list[SideEffect]:
     """KL and perplexity ratio for each row of `vectors` [C, H], pooled over all windows."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     n_cond = vectors.shape[0]
     kl_sum, nll_sum = torch.zeros(n_cond, dtype=torch.float64), torch.zeros(n_cond, dtype=torch.float64)
@@ -74,7 +74,7 @@ def side_effects(
 
 def _window_stats(lm: Any, steering: Any, ids: Any, rows: Any, base: Any, targets: Any) -> tuple[Any, Any]:
     """Summed KL over positions and summed NLL of the next tokens, per steered row."""
-    import torch
+    import torch  # optional extra `steer`: imported where used
 
     n = rows.shape[0]
     batch = ids.expand(n, -1)
