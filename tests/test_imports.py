@@ -85,6 +85,26 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
+def _imports_inside_functions(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    return [
+        node
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+
+
+def test_every_import_inside_a_function_says_why_in_a_comment() -> None:
+    silent = []
+    for module, path in NAMES.items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node in _imports_inside_functions(ast.parse("\n".join(lines))):
+            if "#" not in lines[node.lineno - 1] and "#" not in lines[node.lineno - 2]:
+                silent.append(f"{module}:{node.lineno}: {lines[node.lineno - 1].strip()}")
+    assert silent == []
+
+
 def test_the_project_has_no_import_cycle_counting_imports_inside_functions() -> None:
     graph = import_graph()
     assert len(graph) > 80 and sum(len(t) for t in graph.values()) > 150

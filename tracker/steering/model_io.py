@@ -242,7 +242,9 @@ def load_config(source: ModelSource) -> Any:
 
 def check_causal_lm(config: Any) -> str:
     """The architecture name, if transformers has a causal-LM class for this configuration."""
-    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+    from transformers.models.auto.modeling_auto import (  # optional extra `steer`: imported where used
+        MODEL_FOR_CAUSAL_LM_MAPPING_NAMES,
+    )
 
     if getattr(config, "quantization_config", None):
         raise ModelLoadError(

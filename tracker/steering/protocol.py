@@ -10,6 +10,7 @@ norm. Every question is thus judged by a direction and an alpha that never saw i
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -209,8 +210,6 @@ class Protocol:
     def _equivalence_in(self, scorer: Scorer, requests: list[Request], vectors: Any) -> dict:
         """Max |difference| of summed log-probs (production path vs one at a time) in the model's
         current dtype, and the largest difference per scored token and nat of score."""
-        import warnings
-
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             batched = Scorer(

@@ -83,7 +83,9 @@ class QueueItem:
 def supported_architectures() -> frozenset[str] | None:
     """Causal-LM classes transformers ships (no remote code), or None without transformers."""
     try:
-        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+        from transformers.models.auto.modeling_auto import (  # optional extra `steer`: imported where used
+            MODEL_FOR_CAUSAL_LM_MAPPING_NAMES,
+        )
     except ImportError:
         return None
     return frozenset(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.values())
