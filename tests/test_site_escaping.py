@@ -46,7 +46,8 @@ def live_problems(html: str) -> list[str]:
     problems = []
     for tag, attrs in parse(html).tags:
         if tag == "script" and not (
-            attrs.get("type") == "application/json" or attrs.get("src", "").endswith("static/phase.js")
+            attrs.get("type") == "application/json"
+            or attrs.get("src", "").endswith(("static/phase.js", "static/site.js"))
         ):
             problems.append(f"script {attrs}")
         problems += [f"{tag} {name}" for name in attrs if name.startswith("on")]

@@ -102,6 +102,12 @@ def fmt_value(value: Any) -> str:
     return "n/a" if value is None else str(value)
 
 
+def r_ci_text(r: Any, n: Any) -> str:
+    """'(0.57 to 0.86)': the 95% confidence interval of a Pearson r, '' where it is undefined."""
+    ci = plots.pearson_ci(r if isinstance(r, float) else None, int(n or 0))
+    return f"({ci[0]:.2f} to {ci[1]:.2f})" if ci else ""
+
+
 def match_word(value: Any) -> str | None:
     """A reproduction check's match flag ('yes'/'no' or a bool) as 'yes', 'no' or None."""
     if value is True or value == "yes":
@@ -139,6 +145,7 @@ def environment(templates: Path) -> jinja2.Environment:
         open_weights=labels.open_weights,
         tier_words=labels.tier_words,
         badge_width=badge_width,
+        r_ci=r_ci_text,
     )
     return env
 

@@ -9,9 +9,11 @@ on the plot are the criteria the verdict uses.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 
 from tracker.site import plots
+from tracker.site.answer import answer
 from tracker.site.data import SiteData
 from tracker.verdicts.evaluators import SHORT
 
@@ -82,6 +84,47 @@ Y_LABELS = {
 }
 
 
+def zones(evaluator: str, params: dict) -> list[plots.Zone]:
+    """Where the plotted statistic passes or fails, from the registered parameters (the first
+    statistic only: P1's second spread is a line, not a zone)."""
+    stat = {"top_k_spread": "rank_spread", "correlation": "r", "next_releases_h": "h"}.get(evaluator)
+    out = []
+    for key in sorted(params):
+        parts = key.split("_")
+        value = params[key]
+        if stat is None or parts[0] not in ("pass", "fail") or "_".join(parts[1:-1]) != stat:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        low, high = (-math.inf, float(value)) if parts[-1] == "below" else (float(value), math.inf)
+        out.append(plots.Zone(low, high, parts[0]))
+    return out
+
+
+def counts_series(evaluator: str, history: list[dict]) -> plots.Series | None:
+    """n on each day, for the correlation predictions (whose verdict also rests on n)."""
+    if evaluator != "correlation":
+        return None
+    return plots.Series("n (models with both scores)", _points(history, lambda e: e.get("n")))
+
+
+def caption(evaluator: str, params: dict) -> str:
+    """What the figure shows, with units (the title is not repeated)."""
+    if evaluator == "top_k_spread":
+        first = SHORT.get(params.get("rank_by", ""), "?")
+        return (
+            f"Spreads in percentage points, evaluated on the first of each month and on the day. Shaded: where the "
+            f"{first} spread passes (below {params.get('pass_rank_spread_below'):g}) and fails "
+            f"(above {params.get('fail_rank_spread_above'):g})."
+        )
+    if evaluator == "correlation":
+        n_rule = f"pass needs n at least {params.get('min_n_pass')}" + (
+            f", fewer than {params['fail_if_n_below']} fails" if params.get("fail_if_n_below") else ""
+        )
+        return f"Pearson r (left axis, no unit) and n, the models with both scores (right axis; {n_rule}). Shaded: the pass and fail zones of r."
+    return "h-field of each slotted release in GPQA points against the frozen fit. Shaded: the pass and fail zones."
+
+
 def prediction_figure(data: SiteData, verdict: dict) -> plots.Figure:
     """The evidence-over-time figure of one prediction."""
     pid = verdict["id"]
@@ -99,6 +142,10 @@ def prediction_figure(data: SiteData, verdict: dict) -> plots.Figure:
         thresholds(params),
         deadline,
         (min(days), max(days)),
+        zones=zones(evaluator, params),
+        counts=counts_series(evaluator, history),
+        empty_text=answer(verdict).change or "no value yet",
+        caption=caption(evaluator, params),
     )
 
 
@@ -107,7 +154,9 @@ def coupling_figures(data: SiteData) -> Iterable[plots.Figure]:
     current = data.current
     models = current.get("models", [])
     return (
-        plots.coupling_scatter(models, current["h_slope"], current["h_intercept"], current["pi_halfwidth"]),
+        plots.coupling_scatter(
+            models, current["h_slope"], current["h_intercept"], current["pi_halfwidth"], current.get("r")
+        ),
         plots.lab_h_bars(current.get("labs", {})),
         plots.h_over_time(models, current["pi_halfwidth"]),
     )
