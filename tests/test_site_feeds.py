@@ -49,6 +49,7 @@ def test_feed_carries_the_events_that_matter_and_no_others(built_site: Path) -> 
         "amendment",
         "new_frontier_release",
         "provisional_flipped",
+        "reading_changed",
         "steering_result",
         "verdict_decided",
     ]

@@ -230,9 +230,10 @@ def site(ctx: RunContext, share: RunShare | None = None) -> StepResult:
         current=shared.get("current"),
     )
     sitecache.record(ctx.out_dir, digest)
+    readme = "" if ctx.replay else need("tracker.site.readme").refresh_readme(ctx.paths.root, ctx.out_dir)
     return StepResult(
         OK,
-        f"{len(report.pages)} pages, {len(report.files)} files in {report.out_dir}",
+        f"{len(report.pages)} pages, {len(report.files)} files in {report.out_dir}{readme}",
         {"site": str(report.index)},
     )
 

@@ -20,7 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--out", type=Path, help="output folder (default: _site/ in the project root)")
     build.add_argument("--as-of", type=day, help="build the site as it stood on this day (YYYY-MM-DD)")
     build.add_argument(
-        "--base-url", default="", help="public URL of the site, for absolute links in the feed"
+        "--base-url",
+        default=None,
+        help="public URL of the site, for absolute links (default: [site] url of tracker.toml)",
     )
     build.set_defaults(handler=handle_site_build)
     serve = commands.add_parser("serve", help="serve the built site on 127.0.0.1")

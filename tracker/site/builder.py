@@ -25,9 +25,11 @@ from tracker.panel import PanelSource
 from tracker.paths import Paths
 from tracker.records import BENCHMARK_LABELS, BENCHMARKS, parse_instant
 from tracker.site import answer, labels, plots
+from tracker.site.config import load_site_config
 from tracker.site.data import SiteData, collect
 from tracker.site.feeds import (
     LICENCE_LINE,
+    all_entries,
     badge,
     badge_markdown,
     badge_width,
@@ -35,7 +37,6 @@ from tracker.site.feeds import (
     dump_json,
     entry_uuid,
     event_target,
-    feed_entries,
     models_api,
     models_csv,
     safe_url,
@@ -278,7 +279,7 @@ def render_pages(
 
 def feed_outputs(env: jinja2.Environment, data: SiteData, base_url: str) -> list[Output]:
     """feed.atom, the JSON API and one badge per prediction."""
-    entries = feed_entries(data.events, base_url, known_models(data))
+    entries = all_entries(data.events, data.history, base_url, known_models(data))
     atom = env.get_template("feed.atom.j2").render(
         entries=entries,
         updated=entries[0]["updated"] if entries else data.built_at,
@@ -376,7 +377,7 @@ def build_site(
     paths: Paths,
     as_of,
     out_dir: Path,
-    base_url: str = "",
+    base_url: str | None = None,
     *,
     source: PanelSource | None = None,
     verdicts: list[Verdict] | None = None,
@@ -385,7 +386,9 @@ def build_site(
     """Build the whole site from data/ as of `as_of` into `out_dir` (see the module docstring).
 
     A run passes the panels `source`, verdicts and current statistics it has just computed
-    (see tracker.site.data.collect); without them the build computes its own.
+    (see tracker.site.data.collect); without them the build computes its own. Without a
+    `base_url` the one of tracker.toml's [site] section is used (empty: relative links only).
     """
+    base_url = load_site_config(paths.root).url if base_url is None else base_url
     data = collect(paths, as_of, source=source, verdicts=verdicts, current=current)
     return build_from_data(data, paths.site_templates, out_dir, base_url)

@@ -27,6 +27,8 @@ FEED_EVENT_TYPES = (
     "new_frontier_release",
     "steering_result",
 )
+READING_WORDS = {"passed": "would pass", "failed": "would fail", "inconclusive": "cannot be decided"}
+FEED_LIMIT = 200
 PREDICTION_ID = re.compile(r"^P[1-9][0-9]?$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 STATUS_WORDS = {"passed": "Passed", "failed": "Failed", "inconclusive": "Inconclusive", "pending": "Pending"}
@@ -266,3 +268,41 @@ def feed_entries(
         }
         for e in chosen[:limit]
     ]
+
+
+def reading_entries(history: dict[str, list[dict]], base_url: str) -> list[dict]:
+    """Atom entries for every change of a prediction's status or of what the data of the day
+    would decide, found by walking each prediction's evaluated days (its first day included),
+    so a subscriber hears of a reading that turns even when no ledger event records it."""
+    entries = []
+    for pid, points in sorted(history.items()):
+        before: tuple[str, str] | None = None
+        for point in points:
+            state = (status_words(point), str(point.get("if_decided_today") or "inconclusive"))
+            if state == before:
+                continue
+            was = f" (was: {before[0]}; {READING_WORDS.get(before[1], before[1])})" if before else ""
+            before = state
+            title = (
+                f"{pid}: {state[0]}; if decided on {point['day']}: {READING_WORDS.get(state[1], state[1])}"
+            )
+            entries.append(
+                {
+                    "id": entry_uuid("cape-tracker:reading", f"{pid}:{point['day']}:{state[0]}:{state[1]}"),
+                    "event_id": f"reading-{pid}-{point['day']}",
+                    "type": "reading_changed",
+                    "updated": f"{point['day']}T23:59:59Z",
+                    "title": title[:140],
+                    "summary": f"{title}{was}. {(point.get('evidence') or {}).get('summary', '')}".strip(),
+                    "link": f"{base_url}predictions/{pid}.html",
+                }
+            )
+    return entries
+
+
+def all_entries(
+    events: list[Event], history: dict[str, list[dict]], base_url: str, known: frozenset[str]
+) -> list[dict]:
+    """The feed: ledger events and reading changes together, newest first (ties by id)."""
+    entries = feed_entries(events, base_url, known) + reading_entries(history, base_url)
+    return sorted(entries, key=lambda e: (e["updated"], e["id"]), reverse=True)[:FEED_LIMIT]
