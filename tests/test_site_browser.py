@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import urllib.request
 from pathlib import Path
 
@@ -116,16 +117,135 @@ def test_every_page_loads_cleanly_and_every_link_resolves(session) -> None:
     assert "https://epoch.ai/benchmarks" in external, "sources are linked, never loaded"
 
 
-def test_no_page_is_wider_than_a_phone(session) -> None:
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_no_page_scrolls_sideways(session, width: int, height: int) -> None:
     base, chrome = session
-    chrome.set_viewport(390, 844, mobile=True)
+    chrome.set_viewport(width, height, mobile=width < 500)
     try:
         for page in sorted(PAGES):
             assert chrome.load(base + page).errors == [], page
             widths = chrome.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-            assert widths[0] <= widths[1], f"{page} scrolls sideways on a phone: {widths}"
+            assert widths[0] <= widths[1], f"{page} scrolls sideways at {width} px: {widths}"
     finally:
         chrome.set_viewport(1280, 900)
+
+
+TOPLINE_JS = "document.getElementById('topline').innerText"
+CARDS_END_JS = "(() => { const c = document.querySelectorAll('.cards > li'); return [c.length, c[c.length - 1].getBoundingClientRect().bottom + window.scrollY]; })()"
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_index_top_line_and_all_seven_cards_fit_two_screens(session, width: int, height: int) -> None:
+    base, chrome = session
+    chrome.set_viewport(width, height, mobile=width < 500)
+    try:
+        assert chrome.load(base + "index.html").errors == []
+        top = chrome.evaluate(TOPLINE_JS)
+        assert re.fullmatch(
+            r"If decided today: \d fail, \d pass, \d cannot be decided; \d deadlines? in 30 days\.", top
+        )
+        cards, bottom = chrome.evaluate(CARDS_END_JS)
+        assert cards == 7 and bottom <= 2 * height, f"the seven statuses end at {bottom} px"
+        shown = chrome.evaluate(
+            "Array.from(document.querySelectorAll('.cards .would')).map(e => e.innerText)"
+        )
+        assert len(shown) == 7 and set(shown) <= {
+            "would fail",
+            "would pass",
+            "cannot be decided",
+            "passed",
+            "failed",
+            "inconclusive",
+        }
+    finally:
+        chrome.set_viewport(1280, 900)
+
+
+ANSWER_JS = """(() => {
+  const box = document.querySelector('section.answer');
+  const order = Array.from(document.querySelectorAll('main h2[id]')).map(h => h.id);
+  return {top: box.getBoundingClientRect().top + window.scrollY, text: box.innerText, order: order,
+          lines: box.querySelectorAll('svg.numline').length};
+})()"""
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_answer_box_comes_first_on_every_prediction_page(session, width: int, height: int) -> None:
+    base, chrome = session
+    chrome.set_viewport(width, height, mobile=width < 500)
+    try:
+        for i in range(1, 8):
+            assert chrome.load(f"{base}predictions/P{i}.html").errors == []
+            box = chrome.evaluate(ANSWER_JS)
+            assert box["top"] < height / 2, f"P{i}: the answer starts within the first half screen"
+            assert re.search(
+                rf"If decided today, P{i} (would (pass|fail)|could not be decided)|P{i} is decided",
+                box["text"],
+            )
+            assert "Deadline" in box["text"] and box["lines"] >= 1
+            assert box["order"][:4] == ["answer-h", "time-h", "evidence-h", "text-h"]
+    finally:
+        chrome.set_viewport(1280, 900)
+
+
+HOVER_TARGET_JS = """(() => {
+  const p = document.querySelectorAll('figure.wide svg.hover .pt')[INDEX];
+  p.scrollIntoView({block: 'center'});
+  const r = p.getBoundingClientRect();
+  return [r.left + r.width / 2, r.top + r.height / 2, p.querySelector('title').textContent];
+})()"""
+
+
+def hover(chrome: Browser, x: float, y: float) -> None:
+    chrome.call("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+    chrome.evaluate("new Promise(r => requestAnimationFrame(() => setTimeout(r, 20)))")
+
+
+def test_hovering_a_point_shows_its_model_and_scores(session, site_collected) -> None:
+    base, chrome = session
+    chrome.set_viewport(1280, 900)
+    assert chrome.load(base + "coupling.html").errors == []
+    count = chrome.evaluate("document.querySelectorAll('figure.wide svg.hover .pt').length")
+    assert count == len(site_collected.current["models"]), "every model on the scatter has a tooltip"
+    for index in (0, count - 1):
+        x, y, title = chrome.evaluate(HOVER_TARGET_JS.replace("INDEX", str(index)))
+        hover(chrome, x, y)
+        tip = chrome.evaluate(
+            "[document.getElementById('tip').hidden, document.getElementById('tip').innerText]"
+        )
+        assert tip == [False, title]
+        assert re.search(r" · released .+ · SWE-bench Verified \d+\.\d.* · GPQA Diamond \d+\.\d", title)
+    hover(chrome, 5, 5)
+    assert chrome.evaluate("document.getElementById('tip').hidden") is True
+
+
+COLUMN_JS = """(index => Array.from(document.querySelectorAll('table.models tbody tr'))
+  .filter(r => !r.hidden).map(r => r.children[index].innerText.trim()))(INDEX)"""
+
+
+def test_models_table_sorts_and_filters(session) -> None:
+    base, chrome = session
+    chrome.set_viewport(1280, 900)
+    assert chrome.load(base + "models.html").errors == []
+    headers = chrome.evaluate(
+        "Array.from(document.querySelectorAll('table.models thead th')).map(h => h.innerText.trim())"
+    )
+    swe = next(i for i, h in enumerate(headers) if h.startswith("SWE-bench Verified"))
+    click = "document.querySelectorAll('table.models thead th button')[INDEX].click()".replace(
+        "INDEX", str(swe)
+    )
+    chrome.evaluate(click)
+    values = [
+        float(v.split()[0]) for v in chrome.evaluate(COLUMN_JS.replace("INDEX", str(swe))) if v != "n/a"
+    ]
+    assert values == sorted(values) and len(values) > 10
+    chrome.evaluate(click)
+    values = [
+        float(v.split()[0]) for v in chrome.evaluate(COLUMN_JS.replace("INDEX", str(swe))) if v != "n/a"
+    ]
+    assert values == sorted(values, reverse=True)
+    chrome.type_into("filter-0", "Gemini 3.5 Pro")
+    assert chrome.evaluate(COLUMN_JS.replace("INDEX", "0")) == ["Gemini 3.5 Pro"]
 
 
 def test_phase_calculator_gives_the_python_numbers(session, site_project: Paths) -> None:
@@ -169,11 +289,19 @@ def test_phase_constants_on_the_page_are_the_python_ones(session, site_collected
     assert shown == json.loads(json.dumps(site_collected.phase))
 
 
-def test_screenshot_of_the_index(session) -> None:
+SCREENSHOTS = [("index.html", "index"), ("predictions/P1.html", "prediction-P1")]
+
+
+def test_screenshots_of_the_index_and_a_prediction_at_both_widths(session) -> None:
     base, chrome = session
-    chrome.set_viewport(1280, 900)
-    assert chrome.load(base + "index.html").errors == []
-    png = chrome.screenshot(REPO / "test-artifacts" / "index.png")
-    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
-    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    assert width == 1280 and height >= 900
+    try:
+        for page, name in SCREENSHOTS:
+            for width, height in ((1280, 900), (390, 844)):
+                chrome.set_viewport(width, height, mobile=width < 500)
+                assert chrome.load(base + page).errors == []
+                png = chrome.screenshot(REPO / "test-artifacts" / f"{name}-{width}.png")
+                assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
+                shot_width, shot_height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+                assert shot_width == width and shot_height >= height
+    finally:
+        chrome.set_viewport(1280, 900)

@@ -42,6 +42,7 @@ class NumberLine:
     marks: tuple[tuple[float, str], ...]
     pass_zone: tuple[float, float] | None = None
     fail_zone: tuple[float, float] | None = None
+    goal: float | None = None  # a count the rule needs before it can decide (a tick, not a zone)
 
     def x(self, value: float, width: float = 400.0, pad: float = 12.0) -> float:
         """The horizontal position of `value` on a line `width` units wide (clamped to the axis)."""
@@ -51,7 +52,7 @@ class NumberLine:
 
     def ticks(self) -> tuple[float, ...]:
         """The axis ends and every threshold, each once."""
-        edges = {self.low, self.high}
+        edges = {self.low, self.high} | ({self.goal} if self.goal is not None else set())
         for zone in (self.pass_zone, self.fail_zone):
             if zone:
                 edges.update(zone)
@@ -147,7 +148,16 @@ def _spread(verdict: dict, p: dict, e: dict) -> Answer:
             would_be(verdict),
             f"{_lead(verdict)}: only {e.get('n', 0)} models have {first}, and the test ranks the top {k}.",
             (Fact(f"models with {first}", f"{e.get('n', 0)}", f"needs {k}", "", True),),
-            (),
+            (
+                NumberLine(
+                    f"models with {first} (needs {k})",
+                    "",
+                    0.0,
+                    float(k + 2),
+                    ((float(e.get("n") or 0), f"{e.get('n', 0)}"),),
+                    goal=float(k),
+                ),
+            ),
             f"{k - int(e.get('n') or 0)} more models scored on {first}; then a top-{k} {first} spread "
             f"below {pass_below:.1f} pp with a {second} spread above {second_above:.1f} pp passes, "
             f"above {fail_above:.1f} pp fails.",

@@ -157,6 +157,14 @@ def coupling_figures(data: SiteData) -> Iterable[plots.Figure]:
         plots.coupling_scatter(
             models, current["h_slope"], current["h_intercept"], current["pi_halfwidth"], current.get("r")
         ),
+        plots.coupling_scatter(
+            models,
+            current["h_slope"],
+            current["h_intercept"],
+            current["pi_halfwidth"],
+            current.get("r"),
+            narrow=True,
+        ),
         plots.lab_h_bars(current.get("labs", {})),
         plots.h_over_time(models, current["pi_halfwidth"]),
     )

@@ -40,6 +40,7 @@ RC = {
 }
 SVG_METADATA = {"Date": None, "Creator": "cape-tracker"}
 SIZE = (7.2, 4.6)
+NARROW_SIZE = (3.9, 5.0)  # a phone's width: the same figure, drawn for 390 CSS pixels
 
 LAB_COLOURS = {
     "Alibaba": "#E69F00",
@@ -73,12 +74,14 @@ class Figure:
     svg: str
     caption: str = ""
     points: tuple[Point, ...] = ()
+    width: int = 720
+    height: int = 460
 
 
 @dataclass(frozen=True)
 class Point:
-    """A drawn point a reader can hover: where it is on the figure (SVG units of a 720 x 460
-    box, y down) and what its tooltip says."""
+    """A drawn point a reader can hover: where it is on the figure (100 units an inch, so
+    720 x 460 for the usual size, y down) and what its tooltip says."""
 
     x: float
     y: float
@@ -93,9 +96,9 @@ def lab_colour(lab: str) -> str:
     return SPARE_COLOURS[digest % len(SPARE_COLOURS)]
 
 
-def _new_figure() -> tuple[MplFigure, object]:
+def _new_figure(size: tuple[float, float] = SIZE) -> tuple[MplFigure, object]:
     # Fixed margins rather than a layout engine: constrained layout draws every figure twice.
-    fig = MplFigure(figsize=SIZE)
+    fig = MplFigure(figsize=size)
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=0.1, right=0.97, bottom=0.17, top=0.92)
     return fig, fig.add_subplot()
@@ -107,24 +110,27 @@ def _to_svg(fig: MplFigure) -> str:
     return buffer.getvalue()
 
 
-def render(name: str, title: str, alt: str, draw, caption: str = "") -> Figure:
+def render(
+    name: str, title: str, alt: str, draw, caption: str = "", size: tuple[float, float] = SIZE
+) -> Figure:
     """Build a figure with `draw(fig, ax)` under the deterministic settings and return it.
 
     `draw` may return the hoverable points as (x, y, text) in data coordinates; they are
     placed on the figure once the layout is final."""
     with matplotlib.rc_context(RC):
-        fig, ax = _new_figure()
+        fig, ax = _new_figure(size)
         hover = draw(fig, ax) or []
         ax.set_title(title)
         svg = _to_svg(fig)
-        return Figure(name, title, alt, svg, caption, tuple(_placed(fig, ax, hover)))
+        width, height = round(size[0] * 100), round(size[1] * 100)
+        return Figure(name, title, alt, svg, caption, tuple(_placed(fig, ax, hover)), width, height)
 
 
 def _placed(fig: MplFigure, ax, hover: Sequence[tuple[float, float, str]]) -> list[Point]:
-    """Data coordinates -> the figure's SVG box (720 x 460, y down), inside the axes only."""
+    """Data coordinates -> the figure's box (100 units an inch, y down), inside the axes only."""
     if not hover:
         return []
-    width, height = SIZE[0] * 100, SIZE[1] * 100
+    width, height = fig.get_size_inches() * 100
     xy = ax.transData.transform([(x, y) for x, y, _ in hover])
     box = ax.get_window_extent()
     to_figure = fig.transFigure.inverted()
@@ -170,7 +176,12 @@ def pearson_ci(r: float | None, n: int, z: float = 1.959963984540054) -> tuple[f
 
 
 def coupling_scatter(
-    models: Sequence[dict], slope: float, intercept: float, pi_halfwidth: float, r: float | None = None
+    models: Sequence[dict],
+    slope: float,
+    intercept: float,
+    pi_halfwidth: float,
+    r: float | None = None,
+    narrow: bool = False,
 ) -> Figure:
     """SWE-bench Verified vs GPQA Diamond: frozen fit line, 95% band (clipped to 0-100),
     cohorts and labs marked, outliers and post-cutoff releases labelled by name.
@@ -182,9 +193,9 @@ def coupling_scatter(
         (m for m in models if abs(m["h"]) > pi_halfwidth), key=lambda m: (-abs(m["h"]), m["model_id"])
     )
     dense = len(models) > DENSE
-    named = {m["model_id"] for m in outside[:LABELLED_OUTLIERS]}
+    named = {m["model_id"] for m in outside[: LABELLED_OUTLIERS // (3 if narrow else 1)]}
     shown = [m for m in models if not dense or m["cohort"] != "tracked" or m["model_id"] in named]
-    labelled = named | {m["model_id"] for m in models if m["cohort"] == "post_cutoff"}
+    labelled = named | {m["model_id"] for m in models if m["cohort"] == "post_cutoff" and not narrow}
     cohorts = sorted({m["cohort"] for m in models})
     ci = pearson_ci(r, len(models))
     r_text = "" if r is None else f"r = {r:.2f}" + (f" (95% CI {ci[0]:.2f} to {ci[1]:.2f})" if ci else "")
@@ -249,7 +260,7 @@ def coupling_scatter(
                     fontsize=7,
                     color="#333333",
                 )
-        _cohort_and_lab_legend(ax, models)
+        _cohort_and_lab_legend(ax, models, below=narrow)
         ax.set_xlim(lo, hi)
         ys = [m["gpqa_diamond"] for m in models] or line_y
         ax.set_ylim(max(0.0, min(min(ys), min(line_y) - pi_halfwidth) - 3), min(100.0, max(ys) + 3))
@@ -257,6 +268,8 @@ def coupling_scatter(
         ax.set_ylabel("GPQA Diamond (%)")
         return [(m["swe_bench_verified"], m["gpqa_diamond"], tooltip(m)) for m in shown]
 
+    if narrow:
+        return render("coupling-narrow", "GPQA vs SWE-bench", alt, draw, caption, NARROW_SIZE)
     return render("coupling", "Coupling: GPQA Diamond vs SWE-bench Verified", alt, draw, caption)
 
 
@@ -289,7 +302,7 @@ def _groups(models: Sequence[dict]) -> list[tuple[tuple[str, str], list[dict]]]:
     return sorted(groups.items())
 
 
-def _cohort_and_lab_legend(ax, models: Sequence[dict]) -> None:
+def _cohort_and_lab_legend(ax, models: Sequence[dict], below: bool = False) -> None:
     handles, labels = ax.get_legend_handles_labels()
     for cohort in sorted({m["cohort"] for m in models}):
         handles.append(ax.scatter([], [], marker=COHORT_MARKERS.get(cohort, "o"), color="#444444"))
@@ -297,6 +310,18 @@ def _cohort_and_lab_legend(ax, models: Sequence[dict]) -> None:
     for lab in sorted({m["lab"] for m in models}):
         handles.append(ax.scatter([], [], marker="o", color=lab_colour(lab)))
         labels.append(lab)
+    if below:
+        ax.legend(
+            handles,
+            labels,
+            loc="upper center",
+            bbox_to_anchor=(0.45, -0.14),
+            ncol=2,
+            fontsize=8,
+            frameon=False,
+        )
+        ax.figure.subplots_adjust(left=0.17, right=0.96, bottom=0.42, top=0.93)
+        return
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.figure.subplots_adjust(right=0.68)
 
