@@ -12,6 +12,7 @@ The tree (module where the class lives in brackets):
 * TrackerError  exit 1
   + UsageError  exit 2  [errors]  a wrong argument, option or project root
     - DaemonConfigError  [daemon]  tracker.toml's [daemon] section or a daemon flag
+    - SiteConfigError  [site.config]  tracker.toml's [site] section
   + ValidationError  [records]  a record or data file that cannot be read or stored
     - RegistryError  [verdicts.specs]  a registered prediction edited, removed or added unregistered
   + RunLocked  [runlock]  another run holds data/ past the wait
