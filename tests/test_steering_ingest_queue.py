@@ -129,7 +129,7 @@ def test_missing_catalogue_plans_nothing(paths):
         ({"gated": "manual"}, "gated"),
         ({"architecture": "BertModel"}, "not a causal LM"),
         ({"architecture": "MyCustomForCausalLM"}, "needs remote code"),
-        ({"n_params": "70000000000"}, "exceed the runner"),
+        ({"n_params": "70000000000"}, "it would take 2 such GPUs"),
         ({"n_params": ""}, "parameter count unknown"),
         ({"license": ""}, "licence not recorded"),
         ({"sha": "main"}, "no pinned commit"),

@@ -22,6 +22,7 @@ from tracker.errors import TrackerError, UsageError
 from tracker.steering import queue
 from tracker.steering.ingest import IngestError, ingest, load_result
 from tracker.steering.model_io import ModelLoadError, resolve_device
+from tracker.steering.placement import PlacementError, parse_max_memory
 from tracker.steering.protocol import ProtocolConfig
 from tracker.steering.runner import run
 from tracker.store import atomic_write_text
@@ -56,7 +57,17 @@ def _add_run(actions: argparse._SubParsersAction) -> None:
     run.add_argument("--revision", help="Hub commit to pin (default: the current main, resolved to a sha)")
     run.add_argument("--model-id", help="id to record for a local model (default: folder or package name)")
     run.add_argument("--license", default="", help="licence to record when the model does not say")
-    run.add_argument("--device", default="auto", help="auto (cuda if present, else cpu), cpu, cuda, cuda:N")
+    run.add_argument(
+        "--device",
+        default="auto",
+        help="auto (cuda if present, else cpu), cpu, cuda (every GPU: one if the model fits it, "
+        "else dispatched over all), cuda:N (that GPU only)",
+    )
+    run.add_argument(
+        "--max-memory",
+        help="dispatch over these per-device budgets, e.g. 0=70GiB,1=70GiB,cpu=200GiB (accelerate's max_memory)",
+    )
+    run.add_argument("--offload-folder", help="with --max-memory: offload what does not fit to disk here")
     run.add_argument("--dtype", default="auto", help="auto (bf16 on GPU, fp32 on CPU), float32, bfloat16")
     run.add_argument("--batch-size", type=int, help="rows per forward pass (default 64 on CPU, 512 on GPU)")
     run.add_argument("--batch-tokens", type=int, help="tokens per forward pass, cached prefix included")
@@ -133,6 +144,7 @@ def handle_steer_run(args: argparse.Namespace) -> int:
         )
     try:
         config = protocol_config(args, resolve_device(args.device))
+        max_memory = parse_max_memory(args.max_memory) if args.max_memory else None
         result = run(
             args.model,
             paths_from(args),
@@ -144,7 +156,11 @@ def handle_steer_run(args: argparse.Namespace) -> int:
             license=args.license,
             now=utc_now(),
             progress=None if args.quiet else ProgressLine(),
+            max_memory=max_memory,
+            offload_folder=args.offload_folder,
         )
+    except PlacementError as exc:
+        raise UsageError(str(exc)) from exc
     except ModelLoadError as exc:
         raise ModelLoadError(exc.kind, f"cannot run {args.model} ({exc.kind}): {exc}") from exc
     text = json.dumps(result, indent=1, sort_keys=True, allow_nan=False) + "\n"

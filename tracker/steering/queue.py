@@ -49,7 +49,8 @@ class QueueConfig:
     """What the GPU runner can take. Weights in bf16 take 2 bytes per parameter and may use at
     most `headroom` of the card (the rest: activations and caches), as the loader enforces."""
 
-    runner_memory_gb: float = 80.0
+    runner_memory_gb: float = 80.0  # per GPU
+    gpus: int = 1  # GPUs of the runner; a model larger than one is dispatched over them
     bytes_per_param: int = 2
     headroom: float = 0.85
     kinds: tuple[str, ...] = ("base", "instruct")
@@ -59,8 +60,31 @@ class QueueConfig:
     ref: str = "main"
 
     @property
-    def max_params(self) -> int:
+    def params_per_gpu(self) -> int:
         return int(self.runner_memory_gb * 2**30 * self.headroom / self.bytes_per_param)
+
+    @property
+    def max_params(self) -> int:
+        return self.params_per_gpu * self.gpus
+
+    def runner(self) -> str:
+        return f"{self.gpus} x {self.runner_memory_gb:g} GB GPU{'s' if self.gpus > 1 else ''}"
+
+    def fit(self, n_params: int) -> str:
+        """Whether bf16 weights of n_params fit the runner, on how many GPUs, and if not why."""
+        need = n_params * self.bytes_per_param / 2**30
+        if n_params <= self.params_per_gpu:
+            return f"fits one {self.runner_memory_gb:g} GB GPU ({need:.0f} GiB of weights)"
+        gpus = -(-n_params // self.params_per_gpu)
+        if gpus <= self.gpus:
+            return (
+                f"fits across {gpus} of the runner's {self.runner()} (dispatched, {need:.0f} GiB of weights)"
+            )
+        return (
+            f"{n_params / 1e9:.1f}B parameters need {need:.0f} GiB of weights; the runner's {self.runner()} "
+            f"hold {self.max_params / 1e9:.1f}B ({self.headroom:.0%} of each for weights, the rest for "
+            f"cache and activations): it would take {gpus} such GPUs"
+        )
 
 
 @dataclass(frozen=True)
@@ -120,10 +144,7 @@ def skip_reason(row: dict[str, str], config: QueueConfig) -> str:
             f"architecture {architecture} needs remote code (not in transformers)",
         ),
         (n_params is None, "parameter count unknown"),
-        (
-            n_params is not None and n_params > config.max_params,
-            f"{(n_params or 0) / 1e9:.1f}B parameters exceed the runner's {config.max_params / 1e9:.1f}B",
-        ),
+        (n_params is not None and n_params > config.max_params, config.fit(n_params or 0)),
         (not row["license"].strip(), "licence not recorded"),
     ]
     return next((reason for failed, reason in checks if failed), "")
@@ -187,7 +208,8 @@ def review(paths: Paths, config: QueueConfig) -> list[QueueItem]:
             stale = f"stale result of protocol revision {newest.get(key, 1)} (current {PROTOCOL_REVISION})"
             out.append(_item(row, "skipped" if reason else "qualifies", reason or f"re-run: {stale}"))
         else:
-            out.append(_item(row, "skipped" if reason else "qualifies", reason))
+            fit = config.fit(_params(row["n_params"]) or 0)
+            out.append(_item(row, "skipped", reason) if reason else _item(row, "qualifies", fit))
     return out
 
 
@@ -250,13 +272,13 @@ def dispatch(
 
 
 def load_config(paths: Paths, *, architectures: bool = True) -> QueueConfig:
-    """The runner's limits: data/steering/runner.toml if present (runner_memory_gb, max_dispatch,
-    kinds, workflow, ref), defaults otherwise; architectures from the installed transformers
+    """The runner's limits: data/steering/runner.toml if present (runner_memory_gb per GPU, gpus,
+    max_dispatch, kinds, workflow, ref), defaults otherwise; architectures from the installed transformers
     (`architectures=False` skips that import, seconds with torch: the caller can check first
     whether any model qualifies at all)."""
     path = paths.steering / "runner.toml"
     values = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    known = {"runner_memory_gb", "bytes_per_param", "headroom", "max_dispatch", "workflow", "ref"}
+    known = {"runner_memory_gb", "gpus", "bytes_per_param", "headroom", "max_dispatch", "workflow", "ref"}
     unknown = set(values) - known - {"kinds"}
     if unknown:
         raise ValidationError("keys", f"unknown keys {', '.join(sorted(unknown))}", source=str(path))

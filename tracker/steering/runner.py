@@ -68,9 +68,12 @@ def reductions(config: ProtocolConfig, n_available: int) -> list[str]:
     return out
 
 
-def _device_name(device: str) -> str:
+def _device_name(device: str, device_map: dict | None = None) -> str:
     import torch  # optional extra `steer`: imported where used
 
+    gpus = sorted({d for d in (device_map or {}).values() if d.startswith("cuda")})
+    if len(gpus) > 1:
+        return f"{len(gpus)} x {torch.cuda.get_device_name(torch.device(gpus[0]))}"
     if device.startswith("cuda"):
         return torch.cuda.get_device_name(torch.device(device))
     return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
@@ -79,8 +82,8 @@ def _device_name(device: str) -> str:
 def _peak_memory_gb(device: str) -> float:
     import torch  # optional extra `steer`: imported where used
 
-    if device.startswith("cuda"):
-        return torch.cuda.max_memory_allocated(torch.device(device)) / 2**30
+    if device.startswith("cuda"):  # every GPU: a dispatched model spreads over them
+        return sum(torch.cuda.max_memory_allocated(i) for i in range(torch.cuda.device_count())) / 2**30
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**30
 
@@ -90,7 +93,7 @@ def run_section(lm: LoadedModel, config: ProtocolConfig, started_at: dt.datetime
     return {
         "dtype": dtype_name(lm.dtype),
         "device": lm.device,
-        "device_name": _device_name(lm.device),
+        "device_name": _device_name(lm.device, lm.device_map),
         "started_at": format_instant(started_at),
         "seed": config.seed,
         "prompt_format": config.prompt_format,
@@ -127,8 +130,15 @@ def evaluate(
     )
     timing.setdefault("direction_s", 0.0)
     timing.setdefault("scoring_s", 0.0)
+    memory = measured.pop("memory")
     run_ = run_section(lm, config, started_at, len(dataset.questions))
     run_["shared_prefix"] = config.share_prefix and "shared_prefix_error" not in measured["checks"]
+    run_["oom_retries"] = memory["oom_retries"]  # each CUDA out-of-memory: the batch limits halved
+    if memory["oom_retries"]:
+        run_["final_batch_size"], run_["final_batch_tokens"] = memory["batch_size"], memory["batch_tokens"]
+    run_["device_map"] = lm.device_map
+    if lm.placement is not None:
+        run_["memory_plan"] = lm.placement.as_dict()
     result = {
         "schema_version": SCHEMA_VERSION,
         "protocol": PROTOCOL,
@@ -169,8 +179,20 @@ def run(
     license: str = "",
     now: dt.datetime,
     progress: Progress | None = None,
+    max_memory: dict | None = None,
+    offload_folder: str | None = None,
 ) -> dict:
     """Load `spec` (Hub id, folder, .gguf or pkg:NAME) and run the regression on it."""
     t0 = time.perf_counter()
-    lm = load_model(spec, revision=revision, device=device, dtype=dtype, model_id=model_id, license=license)
+    lm = load_model(
+        spec,
+        revision=revision,
+        device=device,
+        dtype=dtype,
+        model_id=model_id,
+        license=license,
+        batch_tokens=config.batch_tokens,
+        max_memory=max_memory,
+        offload_folder=offload_folder,
+    )
     return evaluate(lm, paths, config, started_at=now, load_s=time.perf_counter() - t0, progress=progress)

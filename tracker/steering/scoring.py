@@ -68,10 +68,12 @@ class Scorer:
         batch_tokens: int = 8192,
         share_prefix: bool = True,
         tokens: TokenCount | None = None,
+        oom_log: list[dict] | None = None,
     ):
         self.lm, self.steering = lm, steering
         self.batch_size, self.batch_tokens, self.share_prefix = batch_size, batch_tokens, share_prefix
         self.tokens = tokens if tokens is not None else TokenCount()
+        self.oom_log = oom_log if oom_log is not None else []  # one entry per halving, for the result
         self._logits_to_keep = _accepts(lm.model, "logits_to_keep")
 
     def score(self, requests: list[Request], vectors: Any) -> np.ndarray:
@@ -89,20 +91,48 @@ class Scorer:
         self.tokens.scored += sum(len(r.prompt) + len(r.continuation) for r in requests)
         return out
 
-    def _chunks(self, members: list[int], width: Any) -> list[list[int]]:
-        """Length-sorted chunks of at most batch_size rows and batch_tokens tokens, where a row
-        costs width(i) tokens (with a shared prefix, the cached prefix counts: attention reads it)."""
-        ordered = sorted(members, key=width)
-        chunks: list[list[int]] = []
-        current: list[int] = []
-        for i in ordered:
-            if current and (
-                len(current) >= self.batch_size or (len(current) + 1) * width(i) > self.batch_tokens
-            ):
-                chunks.append(current)
-                current = []
-            current.append(i)
-        return [*chunks, current] if current else chunks
+    def _next_chunk(self, pending: list[int], width: Any) -> list[int]:
+        """The first chunk of `pending` (sorted by width): at most batch_size rows and
+        batch_tokens tokens, where a row costs width(i) tokens (with a shared prefix, the cached
+        prefix counts: attention reads it); always at least one row."""
+        chunk = pending[:1]
+        for i in pending[1:]:
+            if len(chunk) >= self.batch_size or (len(chunk) + 1) * width(i) > self.batch_tokens:
+                break
+            chunk.append(i)
+        return chunk
+
+    def _run_chunks(self, members: list[int], width: Any, run: Any) -> None:
+        """run(chunk) over length-sorted chunks of `members`. On CUDA out of memory the batch
+        limits are halved (recorded in oom_log) and the chunk is retried with the new limits;
+        a single row that does not fit is raised."""
+        import torch  # optional extra `steer`: imported where used
+
+        pending = sorted(members, key=width)
+        while pending:
+            chunk = self._next_chunk(pending, width)
+            try:
+                run(chunk)
+            except torch.OutOfMemoryError:
+                if len(chunk) == 1:
+                    raise
+                self._halve(len(chunk), width(chunk[-1]))
+                continue
+            pending = pending[len(chunk) :]
+
+    def _halve(self, rows: int, width: int) -> None:
+        import torch  # optional extra `steer`: imported where used
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        entry = {
+            "failed_rows": rows,
+            "failed_tokens": rows * width,
+            "batch_size": [self.batch_size, max(1, min(self.batch_size, rows) // 2)],
+            "batch_tokens": [self.batch_tokens, max(1, min(self.batch_tokens, rows * width) // 2)],
+        }
+        self.batch_size, self.batch_tokens = entry["batch_size"][1], entry["batch_tokens"][1]
+        self.oom_log.append(entry)
 
     def _prefix_cache(self, prefix: tuple[int, ...]) -> Any:
         """Key/value cache of the un-steered prefix (steering idle: it only acts from the last
@@ -137,11 +167,13 @@ class Scorer:
         prefix = prompt[:-1]
         with torch.inference_mode():
             cache = self._prefix_cache(prefix) if prefix else None
-            for chunk in self._chunks(members, lambda i: len(prompt) + len(requests[i].continuation)):
+
+            def run(chunk: list[int]) -> None:
                 suffixes = [(prompt[-1], *requests[i].continuation) for i in chunk]
                 conditions = [requests[i].condition for i in chunk]
-                sums = self._forward_suffix(suffixes, conditions, vectors, cache, len(prefix))
-                out[chunk] = sums
+                out[chunk] = self._forward_suffix(suffixes, conditions, vectors, cache, len(prefix))
+
+            self._run_chunks(members, lambda i: len(prompt) + len(requests[i].continuation), run)
 
     def _forward_suffix(
         self, suffixes: list[tuple[int, ...]], conditions: list[int], vectors: Any, cache: Any, offset: int
@@ -166,7 +198,8 @@ class Scorer:
         ).logits
         self.tokens.computed += int(mask.sum())
         # position j predicts suffix token j+1, i.e. continuation token j
-        wanted = mask[:, 1:].bool()
+        # a model dispatched over several devices returns logits on the last one
+        wanted, ids = mask[:, 1:].bool().to(logits.device), ids.to(logits.device)
         lp = token_logprobs(logits[:, :-1][wanted], ids[:, 1:][wanted])
         return _row_sums(lp, wanted)
 
@@ -175,11 +208,11 @@ class Scorer:
     ) -> None:
         import torch  # optional extra `steer`: imported where used
 
+        def run(chunk: list[int]) -> None:
+            out[chunk] = self._forward_plain([requests[i] for i in chunk], vectors)
+
         with torch.inference_mode():
-            for chunk in self._chunks(
-                members, lambda i: len(requests[i].prompt) + len(requests[i].continuation)
-            ):
-                out[chunk] = self._forward_plain([requests[i] for i in chunk], vectors)
+            self._run_chunks(members, lambda i: len(requests[i].prompt) + len(requests[i].continuation), run)
 
     def _forward_plain(self, batch: list[Request], vectors: Any) -> np.ndarray:
         import torch  # optional extra `steer`: imported where used
@@ -202,7 +235,7 @@ class Scorer:
         if not self._logits_to_keep:
             logits = logits[:, first : width - 1]
         self.tokens.computed += int(mask.sum())
-        wanted = target[:, first + 1 :]
+        wanted, ids = target[:, first + 1 :].to(logits.device), ids.to(logits.device)
         lp = token_logprobs(logits[wanted], ids[:, first + 1 :][wanted])
         return _row_sums(lp, wanted)
 

@@ -58,7 +58,7 @@ def side_effects(
             ids = torch.tensor([window], device=lm.device)
             steering.clear()
             base = torch.log_softmax(lm.model(input_ids=ids).logits[0].float(), -1)
-            targets = ids[0, 1:, None]
+            targets = ids[0, 1:, None].to(base.device)  # logits come from the last device of a dispatch
             base_nll += float(-base[:-1].gather(-1, targets).sum())
             for start in range(0, n_cond, rows_per_pass):
                 rows = vectors[start : start + rows_per_pass]
