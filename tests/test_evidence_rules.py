@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,10 @@ from tracker.cli import main
 from tracker.panel import WITH_SECONDARY, assemble, choose
 from tracker.paths import Paths
 from tracker.records import Event, Model, Observation
-from tracker.store import read_models, write_models, write_observations
+from tracker.store import read_models, read_observations, write_models, write_observations
+from tracker.verdicts.evaluators import NEITHER, PASS, published, top_k_spread
 from tracker.verdicts.predictions import evaluate_all
+from tracker.verdicts.specs import load_specs
 
 REPO = Path(__file__).resolve().parent.parent
 URL = "https://example.org/report"
@@ -31,6 +34,11 @@ URL = "https://example.org/report"
 def obs(model_id: str, benchmark: str, score: float, source: str = "vendor", **fields: str) -> Observation:
     fields.setdefault("tier", "first_party" if source == "vendor" else "independent")
     return Observation(model_id, benchmark, score, source, URL, "2026-07-01T00:00:00Z", **fields)
+
+
+def spec_parameters(pid: str) -> dict:
+    """A prediction's registered parameters (with its amendments), as the code reads them."""
+    return next(s for s in load_specs(Paths(REPO)) if s.id == pid).parameters
 
 
 # ------------------------------------------------------------------ G6 / G7: which score stands
@@ -155,6 +163,8 @@ def test_one_of_two_p3_slots_scored_and_passing_is_inconclusive_at_the_horizon(
 ):
     # G12: "Fewer than 2 scored qualifying releases by then -> INCONCLUSIVE (unless already FAIL)".
     # h = 85 - (0.513 * 85 + 46.38) = -4.99 < 0: the one slot passes, the other is never filled.
+    # add-score records the scores today, so the release is ten days old then (G13 keeps it).
+    released = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=10)).isoformat()
     for benchmark in ("swe_bench_verified", "gpqa_diamond"):
         args = [
             "DeepSeek V4.1",
@@ -174,7 +184,7 @@ def test_one_of_two_p3_slots_scored_and_passing_is_inconclusive_at_the_horizon(
                 "--lab",
                 "DeepSeek",
                 "--release-date",
-                "2026-07-01",
+                released,
             ]
         )
         assert code == 0
@@ -182,7 +192,11 @@ def test_one_of_two_p3_slots_scored_and_passing_is_inconclusive_at_the_horizon(
     assert main(["--root", str(copy_root), "check", "--as-of", "2027-06-01", "--json"]) == 0
     p3 = next(row for row in json.loads(capsys.readouterr().out) if row["id"] == "P3")
     assert p3["evidence"]["n"] == 1 and p3["evidence"]["rows"][0]["h"] < 0
-    assert p3["status"] == "inconclusive"
+    # within the registered 14-day grace after the horizon: deciding, and it would be inconclusive
+    assert (p3["status"], p3["if_decided_today"]) == ("deciding", "inconclusive")
+    assert main(["--root", str(copy_root), "check", "--as-of", "2027-06-14", "--json"]) == 0
+    p3 = next(row for row in json.loads(capsys.readouterr().out) if row["id"] == "P3")
+    assert (p3["status"], p3["decided_at"]) == ("inconclusive", "2027-06-14T23:59:59Z")
 
 
 def test_one_passing_slot_before_the_horizon_is_pending_and_would_be_inconclusive_today(project: Paths):
@@ -210,3 +224,199 @@ def test_the_alert_for_a_changed_reading_says_what_today_would_decide():
     )
     assert message.subject == "P7 if decided today: inconclusive → failed"
     assert "would now be failed (was inconclusive)" in message.text and "not a verdict" in message.text
+
+
+# ------------------------------------------------------------------ G13
+
+
+def _tracked(project: Paths, releases: list[Model], observations: list[Observation]) -> None:
+    write_models(project.models, [*read_models(project.models), *releases])
+    write_observations(project.scores, observations)
+
+
+def _known(model_id: str, benchmark: str, score: float, day: str) -> Observation:
+    return Observation(
+        model_id, benchmark, score, "epoch", URL, f"{day}T00:00:00Z", reported_date=day, tier="independent"
+    )
+
+
+def _gpqa_for(swe: float, h: float) -> float:
+    return round(h + 0.5130797931804454 * swe + 46.37991766761589, 2)
+
+
+def test_a_release_dropped_after_60_days_stays_dropped_and_the_verdict_keeps_its_day(project: Paths):
+    # G13: A (2026-07-01) has no GPQA 60 days on, so on 2026-08-31 it is dropped and B, C move
+    # up. B and C pass (h < 0), so P3 PASSES on 2026-09-10. A's GPQA arrives on 2026-10-01 with
+    # h = +7 (> +5 would FAIL): the drop is permanent, a replay of any day reads the same, and
+    # the decision keeps its own day.
+    releases = [
+        Model("deepseek-a", "DeepSeek A", "DeepSeek", "2026-07-01", cohort="tracked"),
+        Model("deepseek-b", "DeepSeek B", "DeepSeek", "2026-08-01", cohort="tracked"),
+        Model("deepseek-c", "DeepSeek C", "DeepSeek", "2026-08-15", cohort="tracked"),
+    ]
+    observations = [
+        _known("deepseek-a", "swe_bench_verified", 80.0, "2026-07-05"),
+        _known("deepseek-a", "gpqa_diamond", _gpqa_for(80.0, 7.0), "2026-10-01"),
+        _known("deepseek-b", "swe_bench_verified", 80.0, "2026-08-05"),
+        _known("deepseek-b", "gpqa_diamond", _gpqa_for(80.0, -2.0), "2026-08-05"),
+        _known("deepseek-c", "swe_bench_verified", 80.0, "2026-09-10"),
+        _known("deepseek-c", "gpqa_diamond", _gpqa_for(80.0, -3.0), "2026-09-10"),
+    ]
+    _tracked(project, releases, observations)
+
+    def p3(day: str):
+        return next(v for v in evaluate_all(project, dt.date.fromisoformat(day)) if v.id == "P3")
+
+    assert p3("2026-08-30").status == "pending"  # A still holds its slot on day 60
+    decided = p3("2026-09-10")
+    assert (decided.status, decided.decided_at) == ("passed", "2026-09-10T23:59:59Z")
+    assert [d["dropped_on"] for d in decided.evidence["dropped"]] == ["2026-08-31"]
+    later = p3("2026-10-05")
+    assert (later.status, later.decided_at) == ("passed", "2026-09-10T23:59:59Z")
+    assert [r["model_id"] for r in later.evidence["rows"]] == ["deepseek-b", "deepseek-c"]
+    assert p3("2026-09-10").to_json() == decided.to_json()  # the same day replays the same
+
+
+def test_an_early_fail_is_dated_the_day_it_was_decided_not_by_a_later_correction(project: Paths):
+    releases = [Model("deepseek-d", "DeepSeek D", "DeepSeek", "2026-07-01", cohort="tracked")]
+    observations = [
+        _known("deepseek-d", "swe_bench_verified", 80.0, "2026-07-10"),
+        _known("deepseek-d", "gpqa_diamond", _gpqa_for(80.0, 6.0), "2026-07-12"),
+        # a corrected GPQA learnt later reads h = +1: the FAIL of 2026-07-12 stands
+        Observation(
+            "deepseek-d",
+            "gpqa_diamond",
+            _gpqa_for(80.0, 1.0),
+            "epoch",
+            URL,
+            "2026-08-01T00:00:00Z",
+            reported_date="2026-08-01",
+            tier="independent",
+        ),
+    ]
+    _tracked(project, releases, observations)
+    p3 = next(v for v in evaluate_all(project, dt.date(2026, 9, 1)) if v.id == "P3")
+    assert (p3.status, p3.decided_at) == ("failed", "2026-07-12T23:59:59Z")
+    assert p3.late_evidence and "re-evaluated on 2026-09-01" in p3.late_evidence
+
+
+# ------------------------------------------------------------------ G15
+
+
+def _panel(scores: dict[str, dict[str, float]]):
+    models = [Model(name, name, "Lab", "2026-07-01", cohort="tracked") for name in scores]
+    observations = [
+        obs(name, benchmark, value, "epoch")
+        for name, values in scores.items()
+        for benchmark, value in values.items()
+    ]
+    return assemble(models, observations, dt.date(2026, 12, 1))
+
+
+def _p6_panel(ifeval_low: float, hle_low: float, hle_high: float):
+    scores = {f"m{i}": {"ifeval": 91.0 - i * 0.1, "hle": 30.0} for i in range(9)}
+    scores["m0"]["hle"] = hle_high
+    scores["m9"] = {"ifeval": ifeval_low, "hle": hle_low}
+    return _panel(scores)
+
+
+def test_a_spread_exactly_at_a_strict_threshold_never_passes_whatever_the_float():
+    # G15: 37.52 - 22.52 is 15.000000000000004 in binary floating point; published, it is 15.00,
+    # and "HLE spread > 15" is not met
+    params = spec_parameters("P6")
+    result = top_k_spread(_p6_panel(90.0, 22.52, 37.52), params, dt.date(2026, 12, 1))
+    assert result.evidence["second_spread"] == 15.0 and result.outcome == NEITHER
+    result = top_k_spread(_p6_panel(90.0, 22.52, 37.53), params, dt.date(2026, 12, 1))
+    assert result.outcome == PASS
+
+
+def test_a_float_above_a_fail_threshold_is_not_a_fail_at_published_precision():
+    # 70.01 - 62.01 is 8.000000000000007 in floats: "IFEval spread > 8" is not met
+    scores = {f"m{i}": {"ifeval": 70.01 if i == 0 else 69.0} for i in range(9)}
+    scores["m9"] = {"ifeval": 62.01}
+    result = top_k_spread(_panel(scores), spec_parameters("P6"), dt.date(2026, 12, 1))
+    assert result.evidence["rank_spread"] == 8.0 and result.outcome == NEITHER
+
+
+def test_published_removes_unit_conversion_noise_only():
+    assert published(0.2437 * 100) == Decimal("24.37")
+    assert published(34.659090909090914) == Decimal("34.659091")
+
+
+# ------------------------------------------------------------------ G11 and the grace period
+
+
+def _dated(model_id: str, benchmark: str, score: float, dated: str, learnt: str) -> Observation:
+    return Observation(
+        model_id,
+        benchmark,
+        score,
+        "epoch",
+        URL,
+        f"{learnt}T00:00:00Z",
+        reported_date=dated,
+        tier="independent",
+    )
+
+
+@pytest.fixture()
+def saturating(project: Paths) -> Paths:
+    """Five new releases at SWE 95.0-95.4 with GPQA 80-88: P1's PASS rule (SWE spread < 2 and
+    GPQA spread > 5), once the fifth, dated 2026-12-30, is learnt on 2027-01-05 (in the grace)."""
+    releases = [Model(f"sat-{i}", f"Sat {i}", "Lab", "2026-11-01", cohort="tracked") for i in range(6)]
+    observations = []
+    for i in range(5):
+        learnt = "2027-01-05" if i == 4 else "2026-12-20"
+        dated = "2026-12-30" if i == 4 else "2026-12-20"
+        observations += [
+            _dated(f"sat-{i}", "swe_bench_verified", 95.0 + i / 10, dated, learnt),
+            _dated(f"sat-{i}", "gpqa_diamond", 80.0 + 2 * i, dated, learnt),
+        ]
+    # a score dated after the deadline never counts, whenever it is learnt (G11)
+    observations += [
+        _dated("sat-5", "swe_bench_verified", 99.0, "2027-01-02", "2027-01-03"),
+        _dated("sat-5", "gpqa_diamond", 80.0, "2027-01-02", "2027-01-03"),
+    ]
+    _tracked(project, releases, observations)
+    return project
+
+
+def _p1(project: Paths, day: str):
+    return next(v for v in evaluate_all(project, dt.date.fromisoformat(day)) if v.id == "P1")
+
+
+def test_at_the_deadline_the_status_is_deciding_on_the_scores_dated_by_it(saturating: Paths):
+    # on 2026-12-31 four of the five are known: Claude Opus 4.7 (87.6) is fifth, spread > 5
+    at_deadline = _p1(saturating, "2026-12-31")
+    assert (at_deadline.status, at_deadline.if_decided_today, at_deadline.decided_at) == (
+        "deciding",
+        "failed",
+        None,
+    )
+    assert at_deadline.to_json()["final_on"] == "2027-01-14"
+
+
+def test_the_verdict_is_final_at_the_end_of_grace_counting_scores_dated_by_the_deadline(saturating: Paths):
+    final = _p1(saturating, "2027-01-14")
+    assert (final.status, final.decided_at) == ("passed", "2027-01-14T23:59:59Z")
+    assert "sat-5" not in {row["model_id"] for row in final.evidence["rows"]}
+    assert final.evidence["dated_by"] == "2026-12-31" and final.late_evidence is None
+
+
+def test_a_score_dated_by_the_deadline_learnt_after_grace_is_late_evidence_not_a_flip(saturating: Paths):
+    scores = read_observations(saturating.scores)
+    saturating_release = Model("late-1", "Late 1", "Lab", "2026-11-15", cohort="tracked")
+    write_models(saturating.models, [*read_models(saturating.models), saturating_release])
+    # SWE 99.0, dated 2026-12-29 but learnt 2027-01-20: the top-5 spread would be 3.9 (not < 2)
+    write_observations(
+        saturating.scores,
+        [
+            *scores,
+            _dated("late-1", "swe_bench_verified", 99.0, "2026-12-29", "2027-01-20"),
+            _dated("late-1", "gpqa_diamond", 70.0, "2026-12-29", "2027-01-20"),
+        ],
+    )
+    assert _p1(saturating, "2027-01-14").status == "passed"
+    later = _p1(saturating, "2027-02-01")
+    assert (later.status, later.decided_at) == ("passed", "2027-01-14T23:59:59Z")
+    assert later.late_evidence is not None and "inconclusive" in later.late_evidence

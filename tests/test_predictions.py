@@ -106,7 +106,8 @@ def test_real_panel_as_of_2026_11_23(project):
 
 
 def test_real_panel_after_every_deadline(project):
-    verdicts = {v.id: v for v in evaluate_all(project, dt.date(2028, 1, 1))}
+    # the last deadline is 2027-12-31; its grace period (amendment of 2026-12-01) ends 14 days on
+    verdicts = {v.id: v for v in evaluate_all(project, dt.date(2028, 1, 14))}
     assert {k: v.status for k, v in verdicts.items()} == {
         "P1": "failed",
         "P2": "failed",
@@ -116,7 +117,7 @@ def test_real_panel_after_every_deadline(project):
         "P6": "inconclusive",
         "P7": "inconclusive",
     }
-    assert verdicts["P1"].decided_at == "2026-12-31T23:59:59Z"
+    assert verdicts["P1"].decided_at == "2027-01-14T23:59:59Z"
 
 
 def test_check_json_has_the_documented_fields(capsys):
@@ -326,13 +327,14 @@ def test_as_of_replay_ignores_scores_known_later(project):
         [a, b],
         [
             obs("deepseek-v5", "swe_bench_verified", 80.0, known="2026-07-10"),
-            obs("deepseek-v5", "gpqa_diamond", gpqa_for(80.0, 7.0), known="2026-09-01"),
+            # known 50 days after release: within G13's 60, so the release keeps its slot
+            obs("deepseek-v5", "gpqa_diamond", gpqa_for(80.0, 7.0), known="2026-08-20"),
         ],
     )
-    before = {v.id: v for v in evaluate_all(project, dt.date(2026, 8, 31))}["P3"]
-    after = {v.id: v for v in evaluate_all(project, dt.date(2026, 9, 1))}["P3"]
+    before = {v.id: v for v in evaluate_all(project, dt.date(2026, 8, 19))}["P3"]
+    after = {v.id: v for v in evaluate_all(project, dt.date(2026, 8, 20))}["P3"]
     assert before.status == "pending"
-    assert after.status == "failed" and after.decided_at == "2026-09-01T23:59:59Z"
+    assert after.status == "failed" and after.decided_at == "2026-08-20T23:59:59Z"
 
 
 def test_a_decided_verdict_does_not_flip_on_a_later_correction(project):

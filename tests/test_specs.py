@@ -57,8 +57,20 @@ def test_an_amendment_is_a_new_registered_file(project, capsys):
     assert code == 0
     assert verify_registry(project) == []
     p6 = next(s for s in load_specs(project) if s.id == "P6")
-    assert [(a.date, a.text) for a in p6.amendments] == [("2027-01-05", "HLE text-only allowed")]
+    assert [(a.date, a.text) for a in p6.amendments][-1] == ("2027-01-05", "HLE text-only allowed")
     assert (project.predictions / "P6.toml").read_bytes() == (COMMITTED.predictions / "P6.toml").read_bytes()
+
+
+def test_an_amendment_can_set_a_parameter_without_editing_the_registered_file(project):
+    before = next(s for s in load_specs(project) if s.id == "P2").parameters
+    args = ["--root", str(project.root), "predictions", "amend", "P2", "--text", "t", "--reason", "r"]
+    assert main([*args, "--date", "2027-02-01", "--param", "grace_days=30", "--param", "label=x y"]) == 0
+    assert verify_registry(project) == []
+    p2 = next(s for s in load_specs(project) if s.id == "P2")
+    assert p2.parameters == {**before, "grace_days": 30, "label": "x y"}
+    assert p2.amendments[-1].parameters == {"grace_days": 30, "label": "x y"}
+    assert (project.predictions / "P2.toml").read_bytes() == (COMMITTED.predictions / "P2.toml").read_bytes()
+    assert main([*args, "--param", "no equals sign"]) == 1
 
 
 def test_amending_an_unknown_prediction_or_a_broken_registry_is_refused(project):

@@ -42,6 +42,8 @@ ALTERNATIVE_PRECEDENCES: dict[str, tuple[str, ...]] = {
 }
 EVIDENCE_COHORTS = ("frozen", "post_cutoff", "tracked")
 SYSTEM_VARIANT_PREFIX = "system:"
+# (known by, precedence, source dated by): one memoised panel
+PanelKey = tuple[dt.date, tuple[str, ...], dt.date | None]
 
 
 def paper_observations(paths: Paths) -> list[Observation]:
@@ -153,7 +155,10 @@ def _model_row(model: Model, release_day: dt.date | None) -> dict[str, object]:
 
 
 def _score_cells(
-    chosen: Observation | None, benchmark: str, known: dt.date | None = None
+    chosen: Observation | None,
+    benchmark: str,
+    known: dt.date | None = None,
+    first_known: dt.date | None = None,
 ) -> dict[str, object]:
     if chosen is None:
         return {
@@ -164,6 +169,7 @@ def _score_cells(
             f"{benchmark}_variant": "",
             f"{benchmark}_tier": "",
             f"{benchmark}_source_date": None,
+            f"{benchmark}_first_known": None,
         }
     return {
         benchmark: chosen.score,
@@ -173,48 +179,66 @@ def _score_cells(
         f"{benchmark}_variant": chosen.variant,
         f"{benchmark}_tier": chosen.trust(),
         f"{benchmark}_source_date": chosen.source_day(),
+        f"{benchmark}_first_known": first_known or known or chosen.known_on(),
     }
 
 
-def group_usable(
-    observations: Iterable[Observation],
-) -> dict[tuple[str, str], list[tuple[dt.date, Observation]]]:
+Known = tuple[dt.date, dt.date, Observation]
+
+
+def group_usable(observations: Iterable[Observation]) -> dict[tuple[str, str], list[Known]]:
     """Observations in the registered setting by (model, benchmark), each with the day it became
-    known, in their original order (ties in `choose` keep it). Done once, the grouping serves
+    known and its source date (the day learnt where the source gives none: it was public by
+    then), in their original order (ties in `choose` keep it). Done once, the grouping serves
     every day."""
-    grouped: dict[tuple[str, str], list[tuple[dt.date, Observation]]] = {}
+    grouped: dict[tuple[str, str], list[Known]] = {}
     for obs in observations:
         if registered_setting(obs):
-            grouped.setdefault((obs.model_id, obs.benchmark), []).append((obs.known_on(), obs))
+            known = obs.known_on()
+            grouped.setdefault((obs.model_id, obs.benchmark), []).append(
+                (known, obs.source_day() or known, obs)
+            )
     return grouped
 
 
 def _chosen_cells(
-    known: list[tuple[dt.date, Observation]], as_of: dt.date, precedence: tuple[str, ...], benchmark: str
+    known: list[Known],
+    as_of: dt.date,
+    precedence: tuple[str, ...],
+    benchmark: str,
+    dated_by: dt.date | None = None,
 ) -> dict[str, object]:
-    usable_now = [obs for day, obs in known if day <= as_of]
-    chosen = choose(usable_now, precedence) if usable_now else None
-    known_day = next((day for day, obs in known if obs is chosen), None)
-    return _score_cells(chosen, benchmark, known_day)
+    usable_now = [
+        (day, obs) for day, dated, obs in known if day <= as_of and (dated_by is None or dated <= dated_by)
+    ]
+    chosen = choose([obs for _, obs in usable_now], precedence) if usable_now else None
+    known_day = next((day for day, obs in usable_now if obs is chosen), None)
+    standing_days = [day for day, obs in usable_now if _rank(standing(obs), precedence) is not None]
+    return _score_cells(chosen, benchmark, known_day, min(standing_days, default=None))
 
 
 def assemble_grouped(
     models: list[Model],
-    grouped: dict[tuple[str, str], list[tuple[dt.date, Observation]]],
+    grouped: dict[tuple[str, str], list[Known]],
     as_of: dt.date,
     precedence: tuple[str, ...] = DEFAULT_PRECEDENCE,
+    dated_by: dt.date | None = None,
 ) -> pd.DataFrame:
-    """The panel frame from observations already grouped by `group_usable`."""
+    """The panel frame from observations already grouped by `group_usable`.
+
+    With `dated_by` (G11: the deadline) only releases out by then and scores whose source is
+    dated by then count, of those known by `as_of` (the end of the grace period).
+    """
+    last_release = min(as_of, dated_by) if dated_by else as_of
     rows = []
     for model in models:
         day = model.release_day()
-        if day is not None and day > as_of:
+        if day is not None and day > last_release:
             continue
         row = _model_row(model, day)
         for benchmark in BENCHMARKS:
-            row.update(
-                _chosen_cells(grouped.get((model.model_id, benchmark), []), as_of, precedence, benchmark)
-            )
+            cells = grouped.get((model.model_id, benchmark), [])
+            row.update(_chosen_cells(cells, as_of, precedence, benchmark, dated_by))
         if day is None and not any(pd.notna(row[b]) for b in BENCHMARKS):
             continue
         rows.append(row)
@@ -255,6 +279,7 @@ def panel_columns() -> list[str]:
             f"{benchmark}_variant",
             f"{benchmark}_tier",
             f"{benchmark}_source_date",
+            f"{benchmark}_first_known",
         ]
     return base
 
@@ -291,8 +316,8 @@ class PanelSource:
 
     def __init__(self, paths: Paths):
         self.paths = paths
-        self._frames: dict[tuple[dt.date, tuple[str, ...]], pd.DataFrame] = {}
-        self._evidence: dict[tuple[dt.date, tuple[str, ...]], pd.DataFrame] = {}
+        self._frames: dict[PanelKey, pd.DataFrame] = {}
+        self._evidence: dict[PanelKey, pd.DataFrame] = {}
 
     @functools.cached_property
     def models(self) -> list[Model]:
@@ -308,35 +333,46 @@ class PanelSource:
         return self.papers + read_observations(self.paths.scores)
 
     @functools.cached_property
-    def _grouped_all(self) -> dict[tuple[str, str], list[tuple[dt.date, Observation]]]:
+    def _grouped_all(self) -> dict[tuple[str, str], list[Known]]:
         return group_usable(self.observations)
 
     @functools.cached_property
-    def _grouped_papers(self) -> dict[tuple[str, str], list[tuple[dt.date, Observation]]]:
+    def _grouped_papers(self) -> dict[tuple[str, str], list[Known]]:
         return group_usable(self.papers)
 
-    def _build(self, as_of: dt.date, precedence: tuple[str, ...]) -> pd.DataFrame:
+    def _build(self, key: PanelKey) -> pd.DataFrame:
+        as_of, precedence, dated_by = key
         if set(precedence) == {"paper"}:
             papers = {o.model_id for o in self.papers if o.source == "paper"}
             models = [m for m in self.models if m.model_id in papers]
-            return assemble_grouped(models, self._grouped_papers, as_of, precedence)
-        return assemble_grouped(self.models, self._grouped_all, as_of, precedence)
+            return assemble_grouped(models, self._grouped_papers, as_of, precedence, dated_by)
+        return assemble_grouped(self.models, self._grouped_all, as_of, precedence, dated_by)
 
-    def _frame(self, as_of: dt.date, precedence: tuple[str, ...]) -> pd.DataFrame:
-        key = (as_of, tuple(precedence))
+    def _frame(self, key: PanelKey) -> pd.DataFrame:
         if key not in self._frames:
-            self._frames[key] = self._build(as_of, key[1])
+            self._frames[key] = self._build(key)
         return self._frames[key]
 
-    def panel(self, as_of: dt.date, precedence: tuple[str, ...] = DEFAULT_PRECEDENCE) -> pd.DataFrame:
-        """What `build_panel(paths, as_of, precedence)` returns (a copy of the memoised frame)."""
-        return self._frame(as_of, precedence).copy()
+    def panel(
+        self,
+        as_of: dt.date,
+        precedence: tuple[str, ...] = DEFAULT_PRECEDENCE,
+        dated_by: dt.date | None = None,
+    ) -> pd.DataFrame:
+        """What `build_panel(paths, as_of, precedence)` returns (a copy of the memoised frame);
+        `dated_by` keeps only scores whose source is dated by then (see assemble_grouped)."""
+        return self._frame((as_of, tuple(precedence), dated_by)).copy()
 
-    def evidence(self, as_of: dt.date, precedence: tuple[str, ...] = DEFAULT_PRECEDENCE) -> pd.DataFrame:
+    def evidence(
+        self,
+        as_of: dt.date,
+        precedence: tuple[str, ...] = DEFAULT_PRECEDENCE,
+        dated_by: dt.date | None = None,
+    ) -> pd.DataFrame:
         """The evidence rows (`in_evidence`) of a panel, memoised and shared: treat as read-only."""
-        key = (as_of, tuple(precedence))
+        key = (as_of, tuple(precedence), dated_by)
         if key not in self._evidence:
-            frame = self._frame(as_of, precedence)
+            frame = self._frame(key)
             self._evidence[key] = frame[frame["in_evidence"].astype(bool)].reset_index(drop=True)
         return self._evidence[key]
 

@@ -12,7 +12,7 @@ from tracker.errors import UsageError
 from tracker.stats.coupling import current_stats
 from tracker.stats.reproduce import frozen_stats
 from tracker.verdicts.predictions import Verdict, check, evaluate_all
-from tracker.verdicts.specs import add_amendment, load_specs, verify_registry
+from tracker.verdicts.specs import add_amendment, load_specs, parse_parameter, verify_registry
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,6 +44,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     amend.add_argument("--text", required=True, help="the new interpretation")
     amend.add_argument("--reason", required=True, help="why it changes")
     amend.add_argument("--date", type=day, help="date of the amendment (default today UTC)")
+    amend.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an evaluator parameter the amendment sets (repeatable), e.g. grace_days=14",
+    )
     amend.set_defaults(handler=handle_predictions_amend)
 
 
@@ -144,6 +151,7 @@ def handle_predictions_amend(args: argparse.Namespace) -> int:
         as_of_from(argparse.Namespace(as_of=args.date)),
         args.text,
         args.reason,
+        dict(parse_parameter(item) for item in args.param),
     )
     print(f"registered {path}")
     return 0

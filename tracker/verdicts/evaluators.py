@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from scipy import stats
 from tracker.stats.frozen import PUBLISHED_INTERCEPT, PUBLISHED_SLOPE, h_field
 
 PASS, FAIL, NEITHER = "pass", "fail", "neither"
+PUBLISHED_PLACES = 6
 SHORT = {"swe_bench_verified": "SWE", "gpqa_diamond": "GPQA", "ifeval": "IFEval", "hle": "HLE"}
 
 
@@ -85,13 +87,32 @@ def rank(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return ordered.drop(columns="_day").reset_index(drop=True)
 
 
-def _spread_reading(rank_spread: float, second_spread: float | None, params: dict) -> str:
-    if rank_spread > params["fail_rank_spread_above"]:
+def published(value: float) -> Decimal:
+    """A score as the decimal its source published (G15: "scores are taken as published").
+
+    A float carries conversion noise (Epoch's fraction 0.2437 x 100 is 24.370000000000005);
+    rounding to PUBLISHED_PLACES removes it and nothing a source prints, so that
+    37.52 - 22.52 is exactly 15.00 and a spread at a strict threshold never passes.
+    """
+    return Decimal(repr(round(float(value), PUBLISHED_PLACES)))
+
+
+def spread(high: float, low: float) -> Decimal:
+    """high - low in decimal arithmetic on the published values (G15)."""
+    return published(high) - published(low)
+
+
+def _threshold(params: dict, key: str) -> Decimal:
+    return Decimal(repr(float(params[key])))
+
+
+def _spread_reading(rank_spread: Decimal, second_spread: Decimal | None, params: dict) -> str:
+    if rank_spread > _threshold(params, "fail_rank_spread_above"):
         return FAIL
     if (
-        rank_spread < params["pass_rank_spread_below"]
+        rank_spread < _threshold(params, "pass_rank_spread_below")
         and second_spread is not None
-        and second_spread > params["pass_second_spread_above"]
+        and second_spread > _threshold(params, "pass_second_spread_above")
     ):
         return PASS
     return NEITHER
@@ -111,12 +132,12 @@ def top_k_spread(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessmen
             insufficient=True,
         )
     top = ranked.head(k)
-    rank_spread = float(top[first].iloc[0] - top[first].iloc[k - 1])
+    exact_rank_spread = spread(top[first].iloc[0], top[first].iloc[k - 1])
     seconds = top[second].dropna()
-    second_spread = (
-        float(seconds.max() - seconds.min()) if len(seconds) >= int(params["min_second"]) else None
-    )
-    outcome = _spread_reading(rank_spread, second_spread, params)
+    exact_second = spread(seconds.max(), seconds.min()) if len(seconds) >= int(params["min_second"]) else None
+    outcome = _spread_reading(exact_rank_spread, exact_second, params)
+    rank_spread = float(exact_rank_spread)
+    second_spread = None if exact_second is None else float(exact_second)
     second_text = "missing" if second_spread is None else f"{second_spread:.1f} pp"
     summary = (
         f"top-{k} {SHORT[first]} spread {rank_spread:.1f} pp, {SHORT[second]} spread {second_text}; "
@@ -131,8 +152,8 @@ def top_k_spread(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessmen
         "second_n": int(len(seconds)),
         "threshold_pass": params["pass_rank_spread_below"],
         "threshold_fail": params["fail_rank_spread_above"],
-        "margin_to_pass": rank_spread - params["pass_rank_spread_below"],
-        "margin_to_fail": params["fail_rank_spread_above"] - rank_spread,
+        "margin_to_pass": float(exact_rank_spread - _threshold(params, "pass_rank_spread_below")),
+        "margin_to_fail": float(_threshold(params, "fail_rank_spread_above") - exact_rank_spread),
         "rows": [{**row, "rank": i + 1} for i, row in enumerate(evidence_rows(top, [first, second]))],
     }
     return Assessment(outcome, summary, evidence)
@@ -242,24 +263,29 @@ def _h_test(params: dict) -> tuple[Callable[[float], bool], Callable[[float], bo
 
 
 def slots(frame: pd.DataFrame, params: dict, as_of: dt.date) -> tuple[list[dict], list[dict]]:
-    """The lab's qualifying releases in order (G13): scored ones take slots, a release still
-    unscored 60 days after it came out is dropped, a younger unscored one holds its slot."""
+    """The lab's qualifying releases in order (G13): a release takes its slot; one without both
+    scores 60 days after it came out is dropped on the 61st day, for good (a score that arrives
+    later does not bring it back, so a replay of any day reads the same), and the next release
+    moves up; a younger unscored one holds its slot."""
     taken, dropped = [], []
+    wait = int(params["score_wait_days"])
     for row in _lab_releases(frame, params).itertuples():
         if len(taken) == int(params["slots"]):
             break
-        scored = not (math.isnan(row.swe_bench_verified) or math.isnan(row.gpqa_diamond))
-        waited = (as_of - row.release_day).days
-        if not scored and waited > int(params["score_wait_days"]):
+        drop_day = row.release_day + dt.timedelta(days=wait + 1)
+        scored_on = _both_known_on(row)
+        if (scored_on is None or scored_on >= drop_day) and as_of >= drop_day:
             dropped.append(
                 {
                     "model_id": row.model_id,
                     "model": row.model,
                     "release_date": row.release_date,
-                    "reason": f"no SWE and GPQA {waited} days after release",
+                    "dropped_on": drop_day.isoformat(),
+                    "reason": f"no SWE and GPQA within {wait} days of release",
                 }
             )
             continue
+        scored = scored_on is not None
         h = h_field(row.swe_bench_verified, row.gpqa_diamond) if scored else None
         h_rounded = (
             h_field(row.swe_bench_verified, row.gpqa_diamond, PUBLISHED_SLOPE, PUBLISHED_INTERCEPT)
@@ -268,10 +294,22 @@ def slots(frame: pd.DataFrame, params: dict, as_of: dt.date) -> tuple[list[dict]
         )
         taken.append(
             evidence_row(
-                row, ["swe_bench_verified", "gpqa_diamond"], h=h, h_published_eq=h_rounded, scored=scored
+                row,
+                ["swe_bench_verified", "gpqa_diamond"],
+                h=h,
+                h_published_eq=h_rounded,
+                scored=scored,
+                scored_on=_iso(scored_on),
             )
         )
     return taken, dropped
+
+
+def _both_known_on(row: Any) -> dt.date | None:
+    """The first day both scores of a release were known, None while one is missing."""
+    if math.isnan(row.swe_bench_verified) or math.isnan(row.gpqa_diamond):
+        return None
+    return max(row.swe_bench_verified_first_known, row.gpqa_diamond_first_known)
 
 
 def next_releases_h(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessment:
@@ -304,6 +342,8 @@ def next_releases_h(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assess
     return Assessment(NEITHER, summary, evidence, insufficient=not scored)
 
 
+# Evaluators whose reading can be final before the deadline (release-count predictions, G11).
+DECIDES_EARLY = frozenset({"next_releases_h"})
 EVALUATORS: dict[str, Callable[[pd.DataFrame, dict, dt.date], Assessment]] = {
     "top_k_spread": top_k_spread,
     "correlation": correlation,

@@ -4,9 +4,10 @@ Status follows PREDICTIONS.md G11: before the deadline a prediction is `pending`
 `if_decided_today`: the verdict the registered rules would give with today as the deadline
 (`passed`, `failed` or `inconclusive`), and the provisional word derived from it (`on_track`
 when it would pass, `at_risk` otherwise; none while there is nothing to read). From the
-deadline day on it is `passed`, `failed` or `inconclusive`, decided on the data known by the
-deadline. Release-count predictions (P3, P4) finalise as soon as their
-releases are scored. A decided verdict is final: later data only adds a `late_evidence` event.
+deadline to the end of its grace period it is `deciding` (with `if_decided_today` on the scores
+dated by the deadline known so far); then `passed`, `failed` or `inconclusive`
+(tracker.verdicts.timeline). Release-count predictions (P3, P4) finalise on the day their
+slots decide. A decided verdict is final: later data only adds a `late_evidence` event.
 """
 
 from __future__ import annotations
@@ -18,18 +19,26 @@ from typing import Any
 
 import pandas as pd
 
-from tracker.panel import (
-    ALTERNATIVE_PRECEDENCES,
-    DEFAULT_PRECEDENCE,
-    PanelSource,
-)
+from tracker.panel import ALTERNATIVE_PRECEDENCES, PanelSource
 from tracker.paths import Paths
 from tracker.records import Event, format_instant
 from tracker.store import commit, make_event_id, recover
 from tracker.verdicts.evaluators import EVALUATORS, FAIL, PASS, Assessment
 from tracker.verdicts.specs import PredictionSpec, load_registered_specs
+from tracker.verdicts.timeline import (
+    DECIDING,
+    OPEN,
+    Snapshot,
+    assess_on,
+    early_decision,
+    end_of_day,
+    end_of_grace,
+    late_snapshot,
+    snapshot,
+)
 
 PENDING, PASSED, FAILED, INCONCLUSIVE = "pending", "passed", "failed", "inconclusive"
+STATUSES = (PENDING, DECIDING, PASSED, FAILED, INCONCLUSIVE)
 FINAL = (PASSED, FAILED, INCONCLUSIVE)
 ON_TRACK, AT_RISK = "on_track", "at_risk"
 
@@ -71,6 +80,7 @@ class Verdict:
             "provisional": self.provisional,
             "if_decided_today": self.if_decided_today,
             "deadline": spec.deadline,
+            "final_on": end_of_grace(spec).isoformat(),
             "days_left": self.days_left(),
             "as_of": self.as_of.isoformat(),
             "evidence": self.evidence,
@@ -118,48 +128,69 @@ def assess(spec: PredictionSpec, frame: pd.DataFrame, day: dt.date) -> Assessmen
 
 
 def evaluate(spec: PredictionSpec, panels: PanelSource, as_of: dt.date) -> Verdict:
-    """One prediction as of a day, under the default precedence and each alternative."""
-    day = snapshot_day(spec, as_of)
-    due = as_of >= spec.deadline_day()
-    readings: dict[str, tuple[str, str | None]] = {}
-    main: Assessment | None = None
-    for name, precedence in ALTERNATIVE_PRECEDENCES.items():
-        assessment = assess(spec, panels.evidence(day, precedence), day)
-        readings[name] = status_from(assessment, due)
-        if precedence == DEFAULT_PRECEDENCE:
-            main = assessment
-    assert main is not None
-    status, provisional = readings["default"]
-    decided_at = decision_time(spec, main, due) if status in FINAL else None
-    by_source = {name: (f"{s}:{p}" if p else s) for name, (s, p) in readings.items()}
-    evidence = {"summary": main.summary, "snapshot": day.isoformat(), **main.evidence}
-    return Verdict(
-        spec,
-        as_of,
-        status,
-        provisional,
-        evidence,
-        decided_at,
-        source_sensitive=len(set(by_source.values())) > 1,
-        by_source=by_source,
-        if_decided_today=decided(main) if status == PENDING else None,
-    )
+    """One prediction as of a day (see tracker.verdicts.timeline for the phases), with the
+    reading under each alternative source order."""
+    shot = snapshot(spec, as_of)
+    early = early_decision(spec, panels, as_of)
+    if early is not None:
+        verdict = _decided_early(spec, panels, as_of, *early)
+    else:
+        verdict = _by_phase(spec, panels, as_of, shot)
+    by_source = {
+        name: reading_word(assess_on(spec, panels, shot, precedence), shot.phase)
+        for name, precedence in ALTERNATIVE_PRECEDENCES.items()
+    }
+    return replace(verdict, by_source=by_source, source_sensitive=len(set(by_source.values())) > 1)
 
 
-def decision_time(spec: PredictionSpec, assessment: Assessment, due: bool) -> str:
-    """When a final verdict was decided: the deadline, or for an early decision the end of the
-    day its last deciding score became known (so every replay gives the same instant)."""
-    if due:
-        return spec.deadline
-    known = [
-        v
-        for row in assessment.evidence.get("rows", [])
-        if row.get("scored", True)
-        for k, v in row.items()
-        if k.endswith("_known") and v
-    ]
-    day = dt.date.fromisoformat(max(known)) if known else spec.deadline_day()
-    return format_instant(dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC))
+def reading_word(assessment: Assessment, phase: str) -> str:
+    """One comparable word for an assessment in a phase: `pending:at_risk`, `deciding:failed`,
+    `passed`."""
+    if phase == DECIDING and not assessment.final:
+        return f"{DECIDING}:{decided(assessment)}"
+    status, provisional = status_from(assessment, phase != OPEN)
+    return f"{status}:{provisional}" if provisional else status
+
+
+def _decided_early(
+    spec: PredictionSpec, panels: PanelSource, as_of: dt.date, day: dt.date, first: Assessment
+) -> Verdict:
+    """A release-count prediction decided on `day`: that decision stands; a different reading
+    on today's data is late evidence, never a flip (G13)."""
+    verdict = Verdict(spec, as_of, decided(first), None, _evidence(first, day), end_of_day(day))
+    if day < as_of:
+        today = assess_on(spec, panels, Snapshot(OPEN, as_of, None, as_of))
+        if (decided(today), today.summary) != (decided(first), first.summary):
+            verdict = replace(verdict, late_evidence=_late_note(as_of, today))
+    return verdict
+
+
+def _by_phase(spec: PredictionSpec, panels: PanelSource, as_of: dt.date, shot: Snapshot) -> Verdict:
+    main = assess_on(spec, panels, shot)
+    evidence = _evidence(main, shot.known_by, shot.dated_by)
+    if shot.phase == OPEN:
+        status, provisional = status_from(main, False)
+        return Verdict(spec, as_of, status, provisional, evidence, None, if_decided_today=decided(main))
+    if shot.phase == DECIDING:
+        return Verdict(spec, as_of, DECIDING, None, evidence, None, if_decided_today=decided(main))
+    verdict = Verdict(spec, as_of, decided(main), None, evidence, end_of_day(shot.known_by))
+    later = late_snapshot(spec, as_of)
+    if later is not None:
+        today = assess_on(spec, panels, later)
+        if decided(today) != decided(main) or today.summary != main.summary:
+            verdict = replace(verdict, late_evidence=_late_note(as_of, today, shot.known_by))
+    return verdict
+
+
+def _evidence(assessment: Assessment, known_by: dt.date, dated_by: dt.date | None = None) -> dict[str, Any]:
+    snapshot_fields = {"snapshot": known_by.isoformat(), "dated_by": dated_by and dated_by.isoformat()}
+    return {"summary": assessment.summary, **snapshot_fields, **assessment.evidence}
+
+
+def _late_note(as_of: dt.date, today: Assessment, grace_end: dt.date | None = None) -> str:
+    """What data learnt after the decision would read (the verdict does not change)."""
+    after = f" (scores dated by the deadline, learnt after {grace_end})" if grace_end else ""
+    return f"re-evaluated on {as_of}{after}: {decided(today)} ({today.summary})"
 
 
 def evaluate_all(paths: Paths, as_of: dt.date, source: PanelSource | None = None) -> list[Verdict]:

@@ -53,13 +53,18 @@ class RegistryError(ValidationError):
 
 @dataclass(frozen=True)
 class Amendment:
-    """A dated change of interpretation of one prediction."""
+    """A dated change of interpretation of one prediction.
+
+    `parameters` are the evaluator parameters it sets (e.g. `grace_days`); they apply on top of
+    the registered ones, later amendments last, so the reading changes without an edit.
+    """
 
     prediction: str
     date: str
     text: str
     reason: str
     file: str
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,11 @@ def load_spec(path: Path, amendments: list[Amendment]) -> PredictionSpec:
         raise ValidationError(",".join(missing), "missing", source=str(path))
     parse_instant(data["deadline"], "deadline")
     own = [a for a in amendments if a.prediction == data["id"]]
-    return PredictionSpec(**{key: data[key] for key in REQUIRED}, amendments=own)
+    fields = {key: data[key] for key in REQUIRED}
+    fields["parameters"] = {**data["parameters"]}
+    for amendment in own:
+        fields["parameters"].update(amendment.parameters)
+    return PredictionSpec(**fields, amendments=own)
 
 
 def load_amendments(paths: Paths) -> list[Amendment]:
@@ -115,6 +124,7 @@ def load_amendments(paths: Paths) -> list[Amendment]:
                 text=data["text"],
                 reason=data.get("reason", ""),
                 file=path.name,
+                parameters=dict(data.get("parameters", {})),
             )
         )
     return sorted(out, key=lambda a: (a.date, a.file))
@@ -146,6 +156,27 @@ def registered_files(paths: Paths) -> list[Path]:
     files = sorted(paths.predictions.glob("P*.toml"))
     folder = paths.predictions / "amendments"
     return files + (sorted(folder.glob("*.toml")) if folder.exists() else [])
+
+
+def toml_value(value: Any) -> str:
+    """A parameter as a TOML literal: booleans and numbers as such, anything else a string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def parse_parameter(text: str) -> tuple[str, Any]:
+    """`KEY=VALUE` from the command line: VALUE read as a TOML literal, else as a string."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip().isidentifier():
+        raise ValidationError("param", f"expected KEY=VALUE, got {text!r}")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.strip(), value
 
 
 def digest(path: Path) -> str:
@@ -184,8 +215,18 @@ def verify_registry(paths: Paths) -> list[str]:
     return problems
 
 
-def add_amendment(paths: Paths, prediction: str, date: dt.date, text: str, reason: str) -> Path:
-    """Register a dated amendment: a new file plus its digest in the lock; nothing is edited."""
+def add_amendment(
+    paths: Paths,
+    prediction: str,
+    date: dt.date,
+    text: str,
+    reason: str,
+    parameters: dict[str, Any] | None = None,
+) -> Path:
+    """Register a dated amendment: a new file plus its digest in the lock; nothing is edited.
+
+    `parameters` (optional) are evaluator parameters the amendment sets, written as its
+    `[parameters]` table."""
     require_registry(paths)
     if prediction not in {s.id for s in load_specs(paths)}:
         raise ValidationError("prediction", f"unknown prediction {prediction!r}")
@@ -193,8 +234,10 @@ def add_amendment(paths: Paths, prediction: str, date: dt.date, text: str, reaso
     number = len(list(folder.glob(f"{date.isoformat()}-{prediction}-*.toml"))) + 1 if folder.exists() else 1
     path = folder / f"{date.isoformat()}-{prediction}-{number}.toml"
     body = {"prediction": prediction, "date": date.isoformat(), "text": text, "reason": reason}
-    atomic_write_text(
-        path, "".join(f"{key} = {json.dumps(value, ensure_ascii=False)}\n" for key, value in body.items())
-    )
+    lines = [f"{key} = {json.dumps(value, ensure_ascii=False)}\n" for key, value in body.items()]
+    if parameters:
+        lines.append("\n[parameters]\n")
+        lines += [f"{key} = {toml_value(value)}\n" for key, value in sorted(parameters.items())]
+    atomic_write_text(path, "".join(lines))
     atomic_write_text(paths.predictions / LOCK_NAME, lock_text(paths))
     return path
