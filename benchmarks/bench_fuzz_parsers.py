@@ -77,14 +77,22 @@ def _hub_objects() -> bytes:
     return json.dumps(objects).encode()
 
 
-def _bundle(folder: str, prefix: str = "") -> bytes:
-    """A zip of the recorded one-file-per-model fixtures under `folder` (bytes inside unchanged)."""
-    base = FIXTURES / folder
+def _small_bundle(archive: str, folder: str) -> bytes:
+    """The members of a recorded bundle (a zip of the recorded files) under one folder, re-zipped."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in base.rglob("*") if p.is_file()):
-            archive.writestr(prefix + path.relative_to(base).as_posix(), path.read_bytes())
+    with (
+        zipfile.ZipFile(FIXTURES / archive) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            if info.filename.startswith(folder):
+                target.writestr(info.filename, source.read(info))
     return buffer.getvalue()
+
+
+def _member(archive: str, name: str) -> bytes:
+    with zipfile.ZipFile(FIXTURES / archive) as source:
+        return source.read(name)
 
 
 def _openrouter_sample() -> bytes:
@@ -125,17 +133,18 @@ def parsers() -> dict[str, tuple[Callable[[], bytes], Callable[[bytes], list]]]:
         "swebench (json)": (_small_swebench, lambda d: swebench.parse(d, retrieved_at=AT)),
         "hf_hub (json)": (_hub_objects, lambda d: hf_hub.parse(d, retrieved_at=AT)),
         "helm (zip of json)": (
-            lambda: _bundle("helm-capabilities/2026-01-05/openai"),
+            lambda: _small_bundle("helm-capabilities/2026-01-05.zip", "openai/"),
             lambda d: helm.parse(d, retrieved_at=AT),
         ),
         "helm record (json)": (
-            lambda: next(
-                (FIXTURES / "helm-capabilities/2026-01-05/openai/o3-2025-04-16").glob("*.json")
-            ).read_bytes(),
+            lambda: _member(
+                "helm-capabilities/2026-01-05.zip",
+                "openai/o3-2025-04-16/a1c5d581-be98-4e1e-ba14-ca922bfac035.json",
+            ),
             lambda d: helm.parse(d, retrieved_at=AT),
         ),
         "llmstats (zip of json)": (
-            lambda: _bundle("llmstats/2025-05-22", "LLMStats-main/"),
+            lambda: _small_bundle("llmstats/2025-05-22.zip", "LLMStats-main/models/openai/"),
             lambda d: llmstats.parse(d, retrieved_at=AT),
         ),
         "openrouter (json)": (_openrouter_sample, openrouter.parse),

@@ -8,6 +8,7 @@ Every request is recorded (path, query, headers) for assertions.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -84,11 +85,21 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def free_port() -> int:
+    """A port of 127.0.0.1 that is free now (for servers that must keep one URL across runs)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @contextmanager
-def scripted_server() -> Iterator[ScriptedServer]:
-    """Start a ScriptedServer on a free port of 127.0.0.1; stop it afterwards."""
+def scripted_server(port: int = 0) -> Iterator[ScriptedServer]:
+    """Start a ScriptedServer on 127.0.0.1 (a free port unless `port` is given); stop it afterwards.
+
+    Give the same `port` to servers that stand for one source over several runs: a cached
+    response's validators are only sent back to the URL they came from."""
     server = ScriptedServer()
-    server.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
+    server.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(server))
     server.httpd.daemon_threads = True
     thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()

@@ -28,15 +28,20 @@ def gz_fixture(*parts: str) -> bytes:
     return gzip.decompress(FIXTURES.joinpath(*folders, name + ".gz").read_bytes())
 
 
-def bundle(*parts: str, prefix: str = "") -> bytes:
-    """A zip of every file under a fixture folder, at its path below it (the bytes inside unchanged):
-    the shape of a download of a one-file-per-model source."""
-    base = FIXTURES.joinpath(*parts)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in base.rglob("*") if p.is_file()):
-            archive.writestr(prefix + path.relative_to(base).as_posix(), path.read_bytes())
-    return buffer.getvalue()
+def zip_member(archive: bytes, name: str) -> bytes:
+    """One file of a recorded bundle (the HELM and LLMStats fixtures are zips of the recorded files)."""
+    with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
+        return bundle.read(name)
+
+
+def helm_zip() -> bytes:
+    """The 61 recorded HELM Capabilities records of 2026-01-05, as `<developer>/<model>/<uuid>.json`."""
+    return fixture("helm-capabilities", "2026-01-05.zip")
+
+
+def llmstats_zip() -> bytes:
+    """The 35 recorded LLMStats model files, as `LLMStats-main/models/<org>/<model>/model.json`."""
+    return fixture("llmstats", "2025-05-22.zip")
 
 
 def epoch_zip() -> bytes:

@@ -58,7 +58,7 @@ def test_dated_alias_needs_the_matching_release_date(identity: Identity) -> None
 @pytest.mark.parametrize(
     ("raw", "new_id", "variant"),
     [
-        ("gpt-5.3-codex_high", "gpt-5.3", "codex+high"),
+        ("gpt-5.3-codex_high", "gpt-5.3-codex", "high"),
         ("muse-spark", "muse-spark", ""),
         ("claude-opus-4-1-20250805_27K", "claude-opus-4.1", "27k"),
         ("claude-4-opus-20250514", "claude-opus-4", ""),

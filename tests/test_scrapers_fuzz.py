@@ -7,7 +7,16 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scraper_support import bundle, epoch_zip, fixture, gz_fixture, hub_model_objects, swebench_json
+from scraper_support import (
+    epoch_zip,
+    fixture,
+    gz_fixture,
+    helm_zip,
+    hub_model_objects,
+    llmstats_zip,
+    swebench_json,
+    zip_member,
+)
 
 from tracker.scrapers import (
     epoch,
@@ -59,9 +68,12 @@ SEEDS = {
     "swebench": (_small_swebench(), lambda d: swebench.parse(d, retrieved_at=AT)),
     "hf_hub": (json.dumps(hub_model_objects()).encode(), lambda d: hf_hub.parse(d, retrieved_at=AT)),
     "vendor": (fixture("scrapers", "vendor_seed.csv"), lambda d: vendor.parse(d, retrieved_at=AT)),
-    "helm": (bundle("helm-capabilities", "2026-01-05", "openai"), lambda d: helm.parse(d, retrieved_at=AT)),
+    "helm": (
+        zip_member(helm_zip(), "openai/o3-2025-04-16/a1c5d581-be98-4e1e-ba14-ca922bfac035.json"),
+        lambda d: helm.parse(d, retrieved_at=AT),
+    ),
     "llmstats": (
-        bundle("llmstats", "2025-05-22", "models", "deepseek"),
+        zip_member(llmstats_zip(), "LLMStats-main/models/deepseek/deepseek-r1/model.json"),
         lambda d: llmstats.parse(d, retrieved_at=AT),
     ),
     "scale_hle": (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from scraper_support import bundle, fixture
+from scraper_support import helm_zip, llmstats_zip, zip_member
 
 from tracker.scrapers import helm, llmstats
 from tracker.scrapers.errors import ParseError
@@ -13,11 +13,10 @@ from tracker.scrapers.records import RawScore, RowProblem
 from tracker.scrapers.snapshots import diff_scores
 
 AT = "2026-01-16T00:00:00Z"
-HELM = ("helm-capabilities", "2026-01-05")
 
 
 def _helm() -> list[RawScore | RowProblem]:
-    return helm.parse(bundle(*HELM), retrieved_at=AT)
+    return helm.parse(helm_zip(), retrieved_at=AT)
 
 
 def _ifeval(records: list) -> dict[tuple[str, str], float]:
@@ -62,7 +61,7 @@ def test_helm_records_name_the_metric_the_source_url_and_the_source_date() -> No
 
 def test_helm_schema_0_2_0_evaluation_names_and_per_result_sources_are_read() -> None:
     document = json.loads(
-        fixture(*HELM, "openai", "gpt-5-2025-08-07", "cb444c37-e273-4aaf-881e-8a433f630053.json")
+        zip_member(helm_zip(), "openai/gpt-5-2025-08-07/cb444c37-e273-4aaf-881e-8a433f630053.json")
     )
     document["schema_version"] = "0.2.0"
     url = document.pop("source_data")[0]
@@ -76,7 +75,7 @@ def test_helm_schema_0_2_0_evaluation_names_and_per_result_sources_are_read() ->
 
 def test_helm_bad_record_is_a_row_problem_naming_the_member_and_field() -> None:
     document = json.loads(
-        fixture(*HELM, "openai", "o3-2025-04-16", "a1c5d581-be98-4e1e-ba14-ca922bfac035.json")
+        zip_member(helm_zip(), "openai/o3-2025-04-16/a1c5d581-be98-4e1e-ba14-ca922bfac035.json")
     )
     document["evaluation_results"][3]["score_details"]["score"] = "n/a"
     problems = [
@@ -89,15 +88,12 @@ def test_helm_bad_record_is_a_row_problem_naming_the_member_and_field() -> None:
 
 def test_helm_whole_snapshot_is_new_against_nothing_and_nothing_against_itself() -> None:
     records = _helm()
-    assert len(diff_scores([], records).added) == 18  # 9 recorded models x (IFEval, GPQA)
+    assert len(diff_scores([], records).added) == 122  # 61 recorded records x (IFEval, GPQA)
     assert diff_scores(records, records) == diff_scores([], [])
 
 
-LLMSTATS = ("llmstats", "2025-05-22")
-
-
 def _llmstats() -> list[RawScore | RowProblem]:
-    return llmstats.parse(bundle(*LLMSTATS, prefix="LLMStats-main/"), retrieved_at="2025-05-22T00:00:00Z")
+    return llmstats.parse(llmstats_zip(), retrieved_at="2025-05-22T00:00:00Z")
 
 
 def test_llmstats_vendor_ifeval_rows_with_their_links_and_metrics() -> None:
@@ -122,7 +118,7 @@ def test_llmstats_tier_is_first_party_only_for_the_labs_own_link() -> None:
 
 def test_llmstats_one_model_file_is_read_by_its_name() -> None:
     records = llmstats.parse(
-        fixture(*LLMSTATS, "models", "deepseek", "deepseek-r1", "model.json"), retrieved_at=AT
+        zip_member(llmstats_zip(), "LLMStats-main/models/deepseek/deepseek-r1/model.json"), retrieved_at=AT
     )
     assert [(r.raw_model, r.benchmark, r.score) for r in records] == [
         ("DeepSeek-R1", "ifeval", pytest.approx(83.3))
@@ -130,7 +126,7 @@ def test_llmstats_one_model_file_is_read_by_its_name() -> None:
 
 
 def test_llmstats_bad_link_is_a_row_problem() -> None:
-    document = json.loads(fixture(*LLMSTATS, "models", "deepseek", "deepseek-v3", "model.json"))
+    document = json.loads(zip_member(llmstats_zip(), "LLMStats-main/models/deepseek/deepseek-v3/model.json"))
     for metric in document["qualitative_metrics"]:
         if metric["dataset_name"] == "IFEval":
             metric["source_link"] = "javascript:alert(1)"

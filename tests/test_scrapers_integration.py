@@ -8,10 +8,12 @@ import io
 import json
 import shutil
 import zipfile
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from scraper_server import ScriptedServer, scripted_server
+from scraper_server import ScriptedServer, free_port
+from scraper_server import scripted_server as any_port_server
 from scraper_support import epoch_zip, fixture, fresh_root, swebench_json
 
 from tracker.merge import merge_batch
@@ -31,6 +33,13 @@ STORED = (
     "cache/epoch/benchmark_data.zip",
     "cache/epoch/benchmark_data.zip.meta.json",
 )
+
+
+PORT = free_port()  # one URL per source across this module's runs, as in production
+
+
+def scripted_server() -> AbstractContextManager[ScriptedServer]:
+    return any_port_server(PORT)
 
 
 def _config(server: ScriptedServer) -> ScrapeConfig:
@@ -176,7 +185,7 @@ def test_new_release_is_an_event_the_day_the_source_shows_it(tmp_path: Path) -> 
     with scripted_server() as server:
         server.script(EPOCH_PATH, {"body": epoch_zip()})
         report, _ = _run(paths, server, sources=["epoch"])
-    assert {"muse-spark", "gpt-5.4-pro", "gpt-5.3"} <= set(report.sources["epoch"].new_models)
+    assert {"muse-spark", "gpt-5.4-pro", "gpt-5.3-codex"} <= set(report.sources["epoch"].new_models)
     assert set(report.new_frontier_releases) == {"gpt-5.4-pro", "muse-spark"}
     # SWE-bench rows of 2025 runs were dropped by Epoch's re-run: kept, not errors
     after = read_observations(paths.scores)

@@ -37,7 +37,7 @@ def test_ledger_says_when_each_release_first_appeared(built: Paths) -> None:
     first = {e.payload["model_id"]: e.at for e in read_events(built.ledger) if e.type == "new_model"}
     assert first["claude-opus-4.1"] == "2025-11-01T00:00:00Z"  # in Epoch's first snapshot
     assert first["minimax-m2"] == "2025-12-02T00:00:00Z"  # SWE-bench bash-only, second snapshot
-    assert first["gpt-5.3"] == "2026-03-12T00:00:00Z"
+    assert first["gpt-5.3-codex"] == "2026-03-12T00:00:00Z"
     assert first["muse-spark"] == "2026-04-11T00:00:00Z"
     assert first["claude-fable-5"] == "2026-11-26T00:00:00Z"  # vendor seed
     frontier = {e.payload["model_id"] for e in read_events(built.ledger) if e.type == "new_frontier_release"}

@@ -1,9 +1,13 @@
 """Model identity: one canonical id per release, whatever name a source uses for it.
 
 Sources name the same release in many ways ("Claude Opus 4.6", `claude-opus-4-6_32K`,
-"Claude 4.6 Opus (20260205)"). Effort settings and dated API snapshots are variants of one
-release (PREDICTIONS.md G7/G8), so they resolve to the same id; the suffix is kept as the
-observation's `variant`.
+"Claude 4.6 Opus (20260205)"). Under PREDICTIONS.md G7/G8 what collapses into one release is
+an effort or thinking setting, a harness (`-customtools`), a serving variant (fp8, turbo), a
+date suffix that only names the same version (`claude-opus-4-5-20251101`) and preview -> GA of
+one version; the suffix is kept as the observation's `variant`. A product name (codex, mini,
+nano, flash, pro) is a different release, and so is a checkpoint the lab ships as an update
+under a short date (`deepseek-r1-0528` is not the January DeepSeek-R1): those are never
+stripped, so they can never replace a frozen release's score.
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ _TRAILERS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "stage",
         re.compile(r"-(?P<part>preview|exp|experimental|beta|latest)(?:-\d{2}-\d{2})?$", re.IGNORECASE),
     ),
-    ("variant", re.compile(r"-(?P<part>customtools|codex)$", re.IGNORECASE)),
+    ("variant", re.compile(r"-(?P<part>customtools)$", re.IGNORECASE)),
     ("variant", re.compile(r"-(?P<part>non-thinking|thinking|reasoner)$", re.IGNORECASE)),
 )
 _PACKAGING = re.compile(r"-(?:instruct|it|fp8|hf)$", re.IGNORECASE)
@@ -124,7 +128,32 @@ LAB_NAMES: dict[str, str] = {
     "microsoft": "Microsoft",
     "amazon": "Amazon",
     "bytedance": "ByteDance",
+    "x-ai": "xAI",
+    "z-ai": "Zhipu",
+    "zai": "Zhipu",
+    "meta-llama": "Meta",
+    "mistralai": "Mistral",
+    "minimaxai": "MiniMax",
+    "google-deepmind": "Google",
+    "alibaba cloud": "Alibaba",
 }
+# A release's lab read from its own name, for sources that leave the organisation empty
+# (Epoch's newest rows often do: gpt-5.4-mini). Only families whose maker is unambiguous.
+LAB_BY_FAMILY: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(gpt|o\d|chatgpt|codex)(-|$)"), "OpenAI"),
+    (re.compile(r"^claude(-|$)"), "Anthropic"),
+    (re.compile(r"^(gemini|gemma)(-|$)"), "Google"),
+    (re.compile(r"^grok(-|$)"), "xAI"),
+    (re.compile(r"^deepseek(-|$)"), "DeepSeek"),
+    (re.compile(r"^(qwen|qwq)"), "Alibaba"),
+    (re.compile(r"^kimi(-|$)"), "Moonshot"),
+    (re.compile(r"^glm(-|$)"), "Zhipu"),
+    (re.compile(r"^(llama|muse)(-|$)"), "Meta"),
+    (re.compile(r"^(mistral|magistral|devstral|codestral|ministral|pixtral|mixtral)(-|$)"), "Mistral"),
+    (re.compile(r"^minimax(-|$)"), "MiniMax"),
+    (re.compile(r"^nova(-|$)"), "Amazon"),
+    (re.compile(r"^phi(-|$)"), "Microsoft"),
+)
 
 
 def name_key(text: str) -> str:
@@ -139,6 +168,12 @@ def normalise_lab(organization: str) -> str:
     """The panel's lab name for a source's organisation field (first of several, if listed)."""
     first = organization.split(",")[0].strip()
     return LAB_NAMES.get(first.lower(), first)
+
+
+def infer_lab(name: str) -> str:
+    """The lab a model name unambiguously belongs to ("gpt-5.4-mini" -> "OpenAI"), else ''."""
+    key = name_key(name.rsplit("/", 1)[-1])
+    return next((lab for pattern, lab in LAB_BY_FAMILY if pattern.search(key)), "")
 
 
 def canonical_id(spelling: str) -> str:

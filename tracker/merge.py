@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracker.identity import FrontierPolicy, Identity, canonical_id, normalise_lab, split_name
+from tracker.identity import FrontierPolicy, Identity, canonical_id, infer_lab, normalise_lab, split_name
 from tracker.paths import Paths
 from tracker.records import (
     BENCHMARKS,
@@ -37,7 +37,7 @@ from tracker.records import (
     parse_day,
     partial_date_floor,
 )
-from tracker.scrapers.records import RawScore, RowProblem
+from tracker.scrapers.records import RawScore, RowProblem, SourceWarning
 from tracker.store import (
     commit,
     make_event_id,
@@ -101,6 +101,8 @@ class BatchOutcome:
     events: list[Event] = field(default_factory=list)
     unattributed: int = 0
     stale: int = 0
+    updated_models: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class _Candidate:
 
 def merge_batch(
     state: MergeState,
-    records: Iterable[RawScore | RowProblem],
+    records: Iterable[RawScore | RowProblem | SourceWarning],
     *,
     now: dt.datetime,
     policy: MergePolicy = MergePolicy(),
@@ -121,6 +123,9 @@ def merge_batch(
     at = format_instant(now)
     candidates: list[_Candidate] = []
     for record in records:
+        if isinstance(record, SourceWarning):
+            outcome.warnings.append(f"{record.field}: {record.message}")
+            continue
         outcome.records += 1
         if isinstance(record, RowProblem):
             quarantine_problem(state, outcome, at, record)
@@ -203,8 +208,10 @@ def _resolve(state: MergeState, outcome: BatchOutcome, record: RawScore, at: str
         if record.setting.startswith("system:"):
             return None
         model_id = _create_model(state, outcome, record, resolution.spelling, at)
-    elif resolution.new_alias:
-        state.identity.add_alias(model_id, resolution.new_alias)
+    else:
+        if resolution.new_alias:
+            state.identity.add_alias(model_id, resolution.new_alias)
+        learn_release_facts(state, outcome, model_id, record.source, record.lab, record.release_date, at)
     observation = Observation(
         model_id=model_id,
         benchmark=record.benchmark,
@@ -248,7 +255,7 @@ def _create_model(state: MergeState, outcome: BatchOutcome, record: RawScore, sp
     model = Model(
         model_id=model_id,
         name=name,
-        lab=normalise_lab(record.lab) or "Unknown",
+        lab=normalise_lab(record.lab) or infer_lab(spelling) or "Unknown",
         release_date=record.release_date,
         cohort="tracked",
         frontier=False,
@@ -275,20 +282,62 @@ def _create_model(state: MergeState, outcome: BatchOutcome, record: RawScore, sp
     return model_id
 
 
+def learn_release_facts(
+    state: MergeState, outcome: BatchOutcome, model_id: str, source: str, lab: str, release_date: str, at: str
+) -> None:
+    """Fill what a tracked release did not know from a later source: its lab (when it was
+    "Unknown") and its release date (when it had none). Each change is a `model_updated` event;
+    the frontier flag is recomputed after the batch. Frozen-panel rows are never touched."""
+    model = state.identity.get(model_id)
+    if model is None or model.cohort != "tracked":
+        return
+    changes: dict[str, str] = {}
+    known_lab = normalise_lab(lab) or infer_lab(model.name) or infer_lab(model_id)
+    if model.lab == "Unknown" and known_lab:
+        changes["lab"] = known_lab
+    if not model.release_date and release_date:
+        changes["release_date"] = release_date
+    if not changes:
+        return
+    state.identity.add(dataclasses.replace(model, **changes))
+    if model_id not in outcome.updated_models:
+        outcome.updated_models.append(model_id)
+    payload = {"model_id": model_id, "source": source}
+    payload.update({f: {"old": getattr(model, f), "new": v} for f, v in changes.items()})
+    outcome.events.append(
+        Event(
+            make_event_id("model_updated", model_id, *sorted(changes.items())), "model_updated", at, payload
+        )
+    )
+
+
 def _refresh_frontier(state: MergeState, outcome: BatchOutcome, candidates: list[_Candidate]) -> None:
-    """Set the G14 frontier flag of the batch's new releases, using the batch's best scores."""
-    for model in outcome.new_models:
-        scores: dict[str, float] = {}
-        for c in candidates:
-            if c.observation.model_id == model.model_id and not c.observation.variant.startswith("system:"):
-                scores[c.observation.benchmark] = max(
-                    scores.get(c.observation.benchmark, 0.0), c.observation.score
-                )
-        frontier = state.frontier.is_frontier(model.name, model.lab, model.release_date, scores)
-        current = state.identity.get(model.model_id)
-        if current is not None and frontier != current.frontier:
+    """Set the G14 frontier flag of the batch's new and updated releases (best known scores).
+
+    A release that becomes frontier later (its lab or date learnt from another source) joins
+    `state.created`, so it gets its one `new_frontier_release` event too.
+    """
+    for model_id in dict.fromkeys([*(m.model_id for m in outcome.new_models), *outcome.updated_models]):
+        current = state.identity.get(model_id)
+        if current is None:
+            continue
+        scores = _best_scores(state, candidates, model_id)
+        frontier = state.frontier.is_frontier(current.name, current.lab, current.release_date, scores)
+        if frontier != current.frontier:
             state.identity.add(dataclasses.replace(current, frontier=frontier))
+            if frontier and model_id not in state.created:
+                state.created.append(model_id)
     outcome.new_models = [state.identity.get(m.model_id) or m for m in outcome.new_models]
+
+
+def _best_scores(state: MergeState, candidates: list[_Candidate], model_id: str) -> dict[str, float]:
+    """benchmark -> the best model-level score of a release, stored or in this batch."""
+    scores: dict[str, float] = {}
+    observations = [*state.observations, *(c.observation for c in candidates)]
+    for obs in observations:
+        if obs.model_id == model_id and not obs.variant.startswith("system:"):
+            scores[obs.benchmark] = max(scores.get(obs.benchmark, 0.0), obs.score)
+    return scores
 
 
 def _group(candidates: list[_Candidate]) -> dict[tuple[str, str, str, str], list[_Candidate]]:

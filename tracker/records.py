@@ -222,7 +222,7 @@ class Model:
     cohort: str = "tracked"
     core: bool = False
     frontier: bool = True
-    open_weights: bool = False
+    open_weights: bool | None = None  # None: no source says (shown "unknown", never "no")
     hf_repo: str = ""
     aliases: tuple[str, ...] = field(default_factory=tuple)
     note: str = ""

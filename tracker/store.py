@@ -135,7 +135,7 @@ def _model_from_row(row: dict[str, str]) -> Model:
         cohort=row["cohort"],
         core=row["core"] == "true",
         frontier=row["frontier"] == "true",
-        open_weights=row["open_weights"] == "true",
+        open_weights={"true": True, "false": False}.get(row["open_weights"]),
         hf_repo=row["hf_repo"],
         aliases=tuple(a for a in row["aliases"].split("|") if a),
         note=row["note"],

@@ -5,6 +5,10 @@ HLE (Epoch's republished external table, see tracker.scrapers.hle) from the zip.
 fractions in the files and percent here. Columns are read by name because Epoch inserted a
 `mean_score` column in early 2026; the score used is `Best score (across scorers)`, the one
 column every snapshot has, so that a value never "changes" only because a column appeared.
+If that column is ever renamed or dropped the table is a format change (ParseError), never a
+silent switch to `mean_score`, which is another statistic. A zip without `hle_external.csv`
+gives a SourceWarning (the run reports it and keeps the last good response cached) instead of
+quietly dropping every HLE record.
 A model version run twice (different `Started at`) gives two records; the merge keeps the
 newest run and notes the other.
 """
@@ -18,7 +22,7 @@ import zlib
 from tracker.scrapers import hle
 from tracker.scrapers.dates import finite_number, iso_day, iso_instant
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import RawScore, RowProblem
+from tracker.scrapers.records import RawScore, RowProblem, SourceWarning
 from tracker.scrapers.tabular import read_rows
 
 SOURCE = "epoch"
@@ -28,14 +32,16 @@ ATTRIBUTION = "Epoch AI, 'AI Benchmarking Hub', https://epoch.ai/benchmarks (CC 
 
 RUN_TABLES = {"gpqa_diamond.csv": "gpqa_diamond", "swe_bench_verified.csv": "swe_bench_verified"}
 HLE_TABLE = "hle_external.csv"
-SCORE_COLUMNS = ("Best score (across scorers)", "mean_score")
+SCORE_COLUMN = "Best score (across scorers)"
 MAX_MEMBER_BYTES = 20_000_000
 
 
-def parse(data: bytes, *, retrieved_at: str, source_url: str = URL) -> list[RawScore | RowProblem]:
+def parse(
+    data: bytes, *, retrieved_at: str, source_url: str = URL
+) -> list[RawScore | RowProblem | SourceWarning]:
     """All GPQA Diamond, SWE-bench Verified and HLE records of one benchmark_data.zip."""
     members = _read_members(data, [*RUN_TABLES, HLE_TABLE])
-    records: list[RawScore | RowProblem] = []
+    records: list[RawScore | RowProblem | SourceWarning] = []
     for name, benchmark in RUN_TABLES.items():
         if name not in members:
             raise ParseError(SOURCE, f"zip has no {name} (format changed?)", field=name)
@@ -44,6 +50,8 @@ def parse(data: bytes, *, retrieved_at: str, source_url: str = URL) -> list[RawS
         )
     if HLE_TABLE in members:
         records += hle.parse(members[HLE_TABLE], retrieved_at=retrieved_at, source_url=source_url)
+    else:
+        records.append(SourceWarning(SOURCE, HLE_TABLE, f"zip has no {HLE_TABLE}: no HLE records this time"))
     return records
 
 
@@ -82,23 +90,21 @@ def parse_run_table(
     """Records of one Epoch-run table (gpqa_diamond.csv or swe_bench_verified.csv)."""
     where = f"{SOURCE} {member}"
     rows = read_rows(data, where, ["Model version", "Release date", "Organization"])
-    if rows and not any(c in rows[0][1] for c in SCORE_COLUMNS):
-        raise ParseError(where, "no score column (format changed?)", row="1", field=SCORE_COLUMNS[0])
+    if rows and SCORE_COLUMN not in rows[0][1]:
+        raise ParseError(
+            where,
+            "score column missing (renamed?); 'mean_score' is another statistic and is not used instead",
+            row="1",
+            field=SCORE_COLUMN,
+        )
     return [_run_record(line, row, benchmark, member, retrieved_at, source_url, note) for line, row in rows]
-
-
-def _score_cell(row: dict[str, str]) -> tuple[str, str]:
-    for column in SCORE_COLUMNS:
-        if row.get(column, "").strip():
-            return column, row[column]
-    return SCORE_COLUMNS[0], ""
 
 
 def _run_record(
     line: int, row: dict[str, str], benchmark: str, member: str, retrieved_at: str, source_url: str, note: str
 ) -> RawScore | RowProblem:
     where = f"{member}:{line}"
-    column, cell = _score_cell(row)
+    column, cell = SCORE_COLUMN, row[SCORE_COLUMN]
     name = row["Model version"].strip()
     try:
         if not name:

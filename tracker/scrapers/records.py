@@ -59,6 +59,16 @@ class RowProblem:
 
 
 @dataclass(frozen=True)
+class SourceWarning:
+    """Something missing from a response that is not a bad row (an archive member the source
+    usually ships). The run reports the source as `warning` and keeps the last good response."""
+
+    source: str
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
 class HubModel:
     """One repository of the Hugging Face Hub, as listed for a watched organisation.
 

@@ -158,6 +158,9 @@ def _fetched_source(
         )
     except ParseError as exc:
         return state, _failed(report, f"changed format? {exc}"), []
+    if outcome.warnings:
+        report.status = "warning"
+        report.error = "; ".join(outcome.warnings) + " (the last good response stays cached)"
     if meta.origin == "fetched" and report.status == "ok":
         cache.write(folder, file_name, body, meta)
     report.retrieved_at = meta.retrieved_at
@@ -177,9 +180,11 @@ def _obtain(
             report.error = f"cached response of {cached.meta.retrieved_at} is newer than the run's clock"
             return None, None
         return cached.body, cached.meta
-    validators = (cached.meta.etag, cached.meta.last_modified) if cached else ("", "")
+    # validators belong to the URL they came from: after a change of URL, ask unconditionally
+    same_url = cached is not None and cached.meta.url == url
+    validators = (cached.meta.etag, cached.meta.last_modified) if same_url else ("", "")
     response = ctx.fetcher.get(url, etag=validators[0], last_modified=validators[1])
-    if response.not_modified and cached is not None:
+    if response.not_modified and same_url:
         report.status = "not_modified"
         return cached.body, cached.meta
     if response.not_modified:
@@ -289,7 +294,7 @@ def _health_text(ctx: RunContext, reports: dict[str, SourceReport]) -> str:
     for name, report in reports.items():
         previous = health.get(name, {})
         meta = _cache_meta(ctx, name)
-        success = report.status in ("ok", "not_modified")
+        success = report.status in ("ok", "not_modified", "warning")
         health[name] = {
             "url": report.url,
             "last_attempt": ctx.instant,

@@ -174,9 +174,14 @@ def models_csv(panel: list[dict], benchmarks: tuple[str, ...]) -> str:
     writer.writerow(columns + [c for b in benchmarks for c in (b, f"{b}_source")] + ["h", "open_weights"])
     for row in panel:
         scores = [csv_text(row.get(c)) for b in benchmarks for c in (b, f"{b}_source")]
-        weights = "yes" if row.get("open_weights") is True else "unknown"
+        weights = open_weights_word(row.get("open_weights"))
         writer.writerow([csv_text(row.get(c)) for c in columns] + scores + [row.get("h"), weights])
     return f"# {LICENCE_LINE}\n" + buffer.getvalue()
+
+
+def open_weights_word(value: Any) -> str:
+    """'yes', 'no' or 'unknown' (None, or anything not a bool: no source says)."""
+    return ("yes" if value else "no") if isinstance(value, bool) else "unknown"
 
 
 def event_target(event: Event, known_models: frozenset[str] = frozenset()) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.site.feeds import safe_url
+from tracker.site.feeds import open_weights_word, safe_url
 
 PRECISION_WORDS = {4: "year", 7: "month", 10: "day"}
 SCORE_PAGES = {  # download URL -> the page that shows the same data
@@ -39,9 +39,9 @@ def score_page(url: Any) -> str:
 
 
 def open_weights(value: Any) -> str:
-    """'yes' or 'unknown': models.csv defaults `open_weights` to false for every model nobody
-    checked, so a false there is not a statement that the weights are closed."""
-    return "yes" if value is True else "unknown"
+    """'yes', 'no' or 'unknown': models.csv leaves `open_weights` empty (None) unless a source
+    says, so only an explicit false is a statement that the weights are closed."""
+    return open_weights_word(value)
 
 
 def tier_words(tier: Any) -> str:
