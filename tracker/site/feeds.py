@@ -181,7 +181,9 @@ def models_csv(panel: list[dict], benchmarks: tuple[str, ...]) -> str:
 
 def open_weights_word(value: Any) -> str:
     """'yes', 'no' or 'unknown' (None, or anything not a bool: no source says)."""
-    return ("yes" if value else "no") if isinstance(value, bool) else "unknown"
+    if isinstance(value, bool) or type(value).__name__ == "bool_":  # numpy's bool from a frame
+        return "yes" if value else "no"
+    return "unknown"
 
 
 def event_target(event: Event, known_models: frozenset[str] = frozenset()) -> str:
