@@ -159,7 +159,7 @@ def test_as_of_needs_offline_and_unknown_source_is_an_error(
     assert main(["--root", str(root), "scrape", "nosuch", "--offline"]) == 2
     assert "unknown source 'nosuch'" in capsys.readouterr().err
     assert main(["--root", str(root), "scrape", "hle", "--offline"]) == 2
-    assert "no machine-readable first-party feed" in capsys.readouterr().err
+    assert "HLE is not one source" in capsys.readouterr().err
 
 
 def test_as_of_replay_ignores_a_cache_from_later(root: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -128,13 +128,15 @@ def test_committed_vendor_rows_are_all_secondary_reports():
 def test_check_as_of_2026_12_01_says_what_today_would_decide(capsys: pytest.CaptureFixture[str]):
     assert main(["--root", str(REPO), "check", "--as-of", "2026-12-01", "--json"]) == 0
     rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
-    # P1: SWE spread 7.0 > 5; P2: n = 4 < 5; P7: r > +0.3 on n >= 10: each meets its FAIL rule
-    assert {pid: rows[pid]["if_decided_today"] for pid in ("P1", "P2", "P7")} == dict.fromkeys(
-        ("P1", "P2", "P7"), "failed"
+    # P1: SWE spread 7.0 > 5; P7: r > +0.3 on n >= 10: each meets its FAIL rule
+    assert {pid: rows[pid]["if_decided_today"] for pid in ("P1", "P7")} == dict.fromkeys(
+        ("P1", "P7"), "failed"
     )
-    assert {pid: rows[pid]["provisional"] for pid in ("P1", "P2", "P7")} == dict.fromkeys(
-        ("P1", "P2", "P7"), "at_risk"
-    )
+    assert {pid: rows[pid]["provisional"] for pid in ("P1", "P7")} == dict.fromkeys(("P1", "P7"), "at_risk")
+    # P2: with the labs' and HELM's IFEval beside the papers' four values, the rule reads its PASS
+    # branch exactly when r > 0.6 on n >= 8
+    p2 = rows["P2"]["evidence"]
+    assert p2["n"] >= 8 and p2["r"] > 0.6 and rows["P2"]["if_decided_today"] == "passed"
     # P6 lacks data (fewer than 10 IFEval models): inconclusive, not failed
     assert rows["P6"]["if_decided_today"] == "inconclusive"
     p7 = rows["P7"]["evidence"]

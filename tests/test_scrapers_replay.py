@@ -18,7 +18,8 @@ from tracker.store import read_events, read_models, read_observations
 def built(tmp_path_factory: pytest.TempPathFactory) -> Paths:
     root = fresh_root(tmp_path_factory.mktemp("replay"))
     lines = build_committed_data(FIXTURES, root)
-    assert lines[0].startswith("2025-11-01 epoch: 154 records")
+    assert lines[0].startswith("2025-05-22 llmstats: 35 records")
+    assert any(line.startswith("2025-11-01 epoch: 154 records") for line in lines)
     return Paths(root)
 
 
@@ -41,7 +42,11 @@ def test_ledger_says_when_each_release_first_appeared(built: Paths) -> None:
     assert first["muse-spark"] == "2026-04-11T00:00:00Z"
     assert first["claude-fable-5"] == "2026-11-26T00:00:00Z"  # vendor seed
     frontier = {e.payload["model_id"] for e in read_events(built.ledger) if e.type == "new_frontier_release"}
-    assert frontier == {"muse-spark", "gpt-5.4-pro", "claude-opus-4.8", "claude-fable-5", "gpt-5.5"}
+    assert {"muse-spark", "gpt-5.4-pro", "claude-opus-4.8", "claude-fable-5", "gpt-5.5"} <= frontier
+    # new listings of the panel's labs on OpenRouter 2026-04-19, dated from 2026-03 by models.dev
+    feeds = {"gpt-5.3-chat", "glm-5-turbo", "glm-5v-turbo", "qwen3.6-plus", "minimax-m2.7", "grok-4.20"}
+    assert frontier - {"muse-spark", "gpt-5.4-pro", "claude-opus-4.8", "claude-fable-5", "gpt-5.5"} == feeds
+    assert first["grok-4.20"] == "2026-04-19T00:00:00Z" and "grok-4.20-multi-agent" not in frontier
 
 
 def test_history_keeps_changed_values_side_by_side(built: Paths) -> None:

@@ -75,7 +75,10 @@ _TRAILERS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"-(?P<part>preview|exp|experimental|beta|latest)(?:-\d{2}-\d{2})?$", re.IGNORECASE),
     ),
     ("variant", re.compile(r"-(?P<part>customtools)$", re.IGNORECASE)),
-    ("variant", re.compile(r"-(?P<part>non-thinking|thinking|reasoner)$", re.IGNORECASE)),
+    (
+        "variant",
+        re.compile(r"-(?P<part>non-thinking|thinking|reasoner|non-reasoning|reasoning)$", re.IGNORECASE),
+    ),
 )
 _PACKAGING = re.compile(r"-(?:instruct|it|fp8|hf)$", re.IGNORECASE)
 
@@ -301,6 +304,7 @@ class Identity:
 PANEL_CUTOFF = dt.date(2026, 3, 1)
 _SMALL_TIER = re.compile(r"(^|-)(nano|lite|tiny|small|mini|scout|distill)(-|$)|^(gemma|phi)")
 _O_SERIES_MINI = re.compile(r"^o\d+-mini")
+_NOT_A_MODEL = re.compile(r"(^|-)(multi-agent|agents?|router)(-|$)")  # systems around models (G6)
 
 
 @dataclass(frozen=True)
@@ -336,6 +340,8 @@ class FrontierPolicy:
             return False
         key = name_key(name)
         if day is None or day < self.cutoff or (_SMALL_TIER.search(key) and not _O_SERIES_MINI.match(key)):
+            return False
+        if _NOT_A_MODEL.search(key):
             return False
         if lab in self.panel_labs:
             return True

@@ -26,8 +26,8 @@ from pathlib import Path
 from tracker.identity import FrontierPolicy, Identity, canonical_id, infer_lab, normalise_lab, split_name
 from tracker.paths import Paths
 from tracker.records import (
-    BENCHMARKS,
     SETTING_FIELDS,
+    STORED_BENCHMARKS,
     Event,
     Model,
     Observation,
@@ -159,8 +159,8 @@ def merge_batch(
 
 def check_record(record: RawScore, today: dt.date) -> tuple[str, str] | None:
     """(field, reason) of the first problem of a parsed record, None if it can be stored."""
-    if record.benchmark not in BENCHMARKS:
-        return "benchmark", f"unknown benchmark {record.benchmark!r}; known: {', '.join(BENCHMARKS)}"
+    if record.benchmark not in STORED_BENCHMARKS:
+        return "benchmark", f"unknown benchmark {record.benchmark!r}; known: {', '.join(STORED_BENCHMARKS)}"
     if not 0 <= record.score <= 100:
         return "score", f"{record.score!r} is outside 0-100 percent"
     try:
@@ -262,24 +262,50 @@ def _create_model(state: MergeState, outcome: BatchOutcome, record: RawScore, sp
         aliases=aliases,
         note=f"first seen in {record.source} ({record.row}) retrieved {record.retrieved_at[:10]}",
     )
-    state.identity.add(model)
-    state.created.append(model_id)
-    outcome.new_models.append(model)
-    outcome.events.append(
-        Event(
-            make_event_id("new_model", model_id),
-            "new_model",
-            at,
-            {
-                "model_id": model_id,
-                "name": model.name,
-                "lab": model.lab,
-                "release_date": model.release_date,
-                "source": record.source,
-            },
-        )
-    )
+    _add_new_model(state, outcome, model, record.source, at)
     return model_id
+
+
+def create_listed_model(
+    state: MergeState,
+    outcome: BatchOutcome,
+    listing: tuple[str, str, str],
+    *,
+    source: str,
+    note: str,
+    at: str,
+) -> str:
+    """A new tracked release from a release feed's listing (spelling, display name, lab): no
+    date yet (a listing time is not a release date), so not frontier until a source gives one."""
+    spelling, name, lab = listing
+    model_id = canonical_id(spelling)
+    if state.identity.get(model_id) is None:
+        aliases = tuple(dict.fromkeys(a for a in (spelling, name) if a and "|" not in a))
+        model = Model(
+            model_id, name or spelling, lab, cohort="tracked", frontier=False, aliases=aliases, note=note
+        )
+        _add_new_model(state, outcome, model, source, at)
+    return model_id
+
+
+def _add_new_model(state: MergeState, outcome: BatchOutcome, model: Model, source: str, at: str) -> None:
+    """Store a new release with its `new_model` event (its frontier flag is set after the batch)."""
+    state.identity.add(model)
+    state.created.append(model.model_id)
+    outcome.new_models.append(model)
+    payload = {
+        "model_id": model.model_id,
+        "name": model.name,
+        "lab": model.lab,
+        "release_date": model.release_date,
+        "source": source,
+    }
+    outcome.events.append(Event(make_event_id("new_model", model.model_id), "new_model", at, payload))
+
+
+def refresh_frontier(state: MergeState, outcome: BatchOutcome) -> None:
+    """The G14 frontier flag of the releases an outcome created or updated (stored scores)."""
+    _refresh_frontier(state, outcome, [])
 
 
 def learn_release_facts(
@@ -319,7 +345,7 @@ def _refresh_frontier(state: MergeState, outcome: BatchOutcome, candidates: list
     """
     for model_id in dict.fromkeys([*(m.model_id for m in outcome.new_models), *outcome.updated_models]):
         current = state.identity.get(model_id)
-        if current is None:
+        if current is None or current.cohort != "tracked":  # the papers' rows keep their flag
             continue
         scores = _best_scores(state, candidates, model_id)
         frontier = state.frontier.is_frontier(current.name, current.lab, current.release_date, scores)

@@ -39,6 +39,9 @@ ALTERNATIVE_PRECEDENCES: dict[str, tuple[str, ...]] = {
     "independent_first": ("paper", "epoch", "swebench", "hle", "first_party"),
     "leaderboard_first": ("paper", "first_party", "swebench", "hle", "epoch"),
     "with_secondary": WITH_SECONDARY,
+    # IFEval as the labs report it, without an independent evaluator (HELM): the registered
+    # amendment of 2026-12-01 (P2, P6) shows this line beside the default, which includes HELM.
+    "ifeval_vendor_only": (*DEFAULT_PRECEDENCE, "!helm"),
 }
 EVIDENCE_COHORTS = ("frozen", "post_cutoff", "tracked")
 SYSTEM_VARIANT_PREFIX = "system:"
@@ -98,6 +101,10 @@ def standing(observation: Observation) -> str:
 
 
 def _rank(group: str, precedence: tuple[str, ...]) -> int | None:
+    """A group's place in a precedence; None when it never stands (not named, or named with a
+    leading '!' to leave an independent source out)."""
+    if f"!{group}" in precedence:
+        return None
     if group in precedence:
         return precedence.index(group)
     return None if group in (SECONDARY, FIRST_PARTY, "paper") else len(precedence)
@@ -170,6 +177,7 @@ def _score_cells(
             f"{benchmark}_tier": "",
             f"{benchmark}_source_date": None,
             f"{benchmark}_first_known": None,
+            f"{benchmark}_metric": "",
         }
     return {
         benchmark: chosen.score,
@@ -180,6 +188,7 @@ def _score_cells(
         f"{benchmark}_tier": chosen.trust(),
         f"{benchmark}_source_date": chosen.source_day(),
         f"{benchmark}_first_known": first_known or known or chosen.known_on(),
+        f"{benchmark}_metric": chosen.ifeval_metric if benchmark == "ifeval" else "",
     }
 
 
@@ -280,6 +289,7 @@ def panel_columns() -> list[str]:
             f"{benchmark}_tier",
             f"{benchmark}_source_date",
             f"{benchmark}_first_known",
+            f"{benchmark}_metric",
         ]
     return base
 

@@ -17,7 +17,11 @@ from typing import Any
 from tracker.errors import TrackerError
 
 BENCHMARKS: tuple[str, ...] = ("swe_bench_verified", "gpqa_diamond", "hle", "ifeval")
-SOURCES: tuple[str, ...] = ("paper", "epoch", "swebench", "hle", "vendor")
+SOURCES: tuple[str, ...] = ("paper", "epoch", "swebench", "hle", "vendor", "helm", "scale_hle", "llmstats")
+# Benchmarks stored but never part of a registered statistic: HELM runs its own GPQA (not the
+# Diamond subset, its own prompts), kept apart so it can never enter a GPQA Diamond value.
+EXTRA_BENCHMARKS: tuple[str, ...] = ("helm_gpqa",)
+STORED_BENCHMARKS: tuple[str, ...] = (*BENCHMARKS, *EXTRA_BENCHMARKS)
 COHORTS: tuple[str, ...] = ("frozen", "post_cutoff", "other", "tracked")
 # Trust tiers (issue 11): the lab's own page, model card, system card or paper; an independent
 # evaluator (Epoch, an official leaderboard, HELM); a secondary report (a blog or news page
@@ -32,6 +36,9 @@ DEFAULT_TIERS: dict[str, str] = {
     "swebench": INDEPENDENT,
     "hle": INDEPENDENT,
     "vendor": SECONDARY,
+    "helm": INDEPENDENT,
+    "scale_hle": INDEPENDENT,
+    "llmstats": SECONDARY,  # an aggregator: its rows are first-party only when the link is the lab's
 }
 # The setting of a score (G6, G7). Blank means the source does not say.
 TOOLS: tuple[str, ...] = ("", "none", "with")
@@ -44,6 +51,7 @@ IFEVAL_METRICS: tuple[str, ...] = (
     "instruction_strict",
     "instruction_loose",
     "average",
+    "helm_strict",  # HELM's IFEval strict accuracy: a prompt's fraction of instructions followed, averaged
 )
 _ATTEMPTS = re.compile(r"^(single|parallel|pass@[1-9][0-9]*)?$")
 SETTING_FIELDS: tuple[str, ...] = ("tools", "attempts", "effort", "harness", "hle_subset", "ifeval_metric")
@@ -150,8 +158,8 @@ class Observation:
 
         if not self.model_id.strip():
             fail("model_id", "empty")
-        if self.benchmark not in BENCHMARKS:
-            fail("benchmark", f"unknown benchmark {self.benchmark!r}; known: {', '.join(BENCHMARKS)}")
+        if self.benchmark not in STORED_BENCHMARKS:
+            fail("benchmark", f"unknown benchmark {self.benchmark!r}; known: {', '.join(STORED_BENCHMARKS)}")
         if not isinstance(self.score, (int, float)) or math.isnan(self.score) or not 0 <= self.score <= 100:
             fail("score", f"must be a percentage in 0-100, got {self.score!r}")
         if self.source not in SOURCES:
@@ -226,6 +234,11 @@ class Model:
     hf_repo: str = ""
     aliases: tuple[str, ...] = field(default_factory=tuple)
     note: str = ""
+    # The lab's own day when release_date is only a month or a year (models.dev, first-party
+    # provider), and where it came from: shown beside the release date and used by the rules
+    # that need a day (G2, G9, G13) under the registered decision of 2026-12-01.
+    first_party_day: str = ""
+    first_party_day_source: str = ""
 
     def validate(self, *, row: str = "") -> Model:
         """Return self if valid, else raise ValidationError naming the field."""
@@ -238,7 +251,20 @@ class Model:
         if self.cohort not in COHORTS:
             raise ValidationError("cohort", f"unknown cohort {self.cohort!r}", row=row)
         partial_date_floor(self.release_date)
+        if self.first_party_day:
+            parse_day(self.first_party_day, "first_party_day")
         return self
+
+    def date_precision(self) -> str:
+        """'day', 'month' or 'year' of release_date ('' when there is none)."""
+        return {10: "day", 7: "month", 4: "year"}.get(len(self.release_date.strip()), "")
+
+    def day_for_rules(self) -> dt.date | None:
+        """The release day the day-based rules use: release_date when it is a day, else the
+        lab's first-party day when one is known, else the earliest day release_date can mean."""
+        if self.date_precision() != "day" and self.first_party_day:
+            return dt.date.fromisoformat(self.first_party_day)
+        return partial_date_floor(self.release_date)
 
     def release_day(self) -> dt.date | None:
         """Earliest day the release date can mean (see partial_date_floor)."""

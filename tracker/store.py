@@ -39,6 +39,7 @@ OBSERVATION_FIELDS = [f.name for f in dataclasses.fields(Observation)]
 OPTIONAL_OBSERVATION_FIELDS = ["tier", *SETTING_FIELDS]
 REQUIRED_OBSERVATION_FIELDS = [f for f in OBSERVATION_FIELDS if f not in OPTIONAL_OBSERVATION_FIELDS]
 MODEL_FIELDS = [f.name for f in dataclasses.fields(Model)]
+OPTIONAL_MODEL_FIELDS = ["first_party_day", "first_party_day_source"]
 QUARANTINE_FIELDS = [f.name for f in dataclasses.fields(QuarantineEntry)]
 
 
@@ -139,6 +140,8 @@ def _model_from_row(row: dict[str, str]) -> Model:
         hf_repo=row["hf_repo"],
         aliases=tuple(a for a in row["aliases"].split("|") if a),
         note=row["note"],
+        first_party_day=row.get("first_party_day") or "",
+        first_party_day_source=row.get("first_party_day_source") or "",
     )
 
 
@@ -146,7 +149,8 @@ def read_models(path: Path) -> list[Model]:
     """The identity table, each row validated; duplicate ids are an error."""
     models: list[Model] = []
     seen: set[str] = set()
-    for number, row in enumerate(read_csv_rows(path, MODEL_FIELDS), start=2):
+    required = [f for f in MODEL_FIELDS if f not in OPTIONAL_MODEL_FIELDS]
+    for number, row in enumerate(read_csv_rows(path, required), start=2):
         try:
             model = _model_from_row(row).validate(row=str(number))
         except ValidationError as exc:

@@ -13,6 +13,16 @@ from __future__ import annotations
 
 from tracker.scrapers.errors import FetchError, ParseError
 
-SOURCES: tuple[str, ...] = ("epoch", "swebench", "vendor", "hf_hub")
+SOURCES: tuple[str, ...] = (
+    "epoch",
+    "swebench",
+    "helm",
+    "scale_hle",
+    "llmstats",
+    "vendor",
+    "openrouter",
+    "models_dev",
+    "hf_hub",
+)
 
 __all__ = ["SOURCES", "FetchError", "ParseError"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.merge import MergePolicy
-from tracker.scrapers import epoch, hf_hub, swebench
+from tracker.scrapers import epoch, helm, hf_hub, llmstats, models_dev, openrouter, scale_hle, swebench
 from tracker.scrapers.http import HttpConfig
 
 CONFIG_FILE = "sources.toml"
@@ -44,6 +44,17 @@ DEFAULT_HUB_ORGS = (
 )
 
 
+DEFAULT_URLS = {
+    "epoch": epoch.URL,
+    "swebench": swebench.URL,
+    "helm": helm.URL,
+    "scale_hle": scale_hle.URL,
+    "llmstats": llmstats.URL,
+    "openrouter": openrouter.URL,
+    "models_dev": models_dev.URL,
+}
+
+
 @dataclass(frozen=True)
 class HubConfig:
     """Which organisations to watch on the Hub and how far to page back each run."""
@@ -61,7 +72,7 @@ class ScrapeConfig:
     http: HttpConfig = field(default_factory=HttpConfig)
     merge: MergePolicy = field(default_factory=MergePolicy)
     hub: HubConfig = field(default_factory=HubConfig)
-    urls: dict[str, str] = field(default_factory=lambda: {"epoch": epoch.URL, "swebench": swebench.URL})
+    urls: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_URLS))
 
 
 def load_config(root: Path) -> ScrapeConfig:

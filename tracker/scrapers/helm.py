@@ -33,6 +33,10 @@ from tracker.scrapers.records import RawScore, RowProblem
 SOURCE = "helm"
 TIER = "independent"
 SITE_URL = "https://crfm.stanford.edu/helm/capabilities/latest/"
+# The EvalEval archive as a zip (its records up to 2026-02-15, when the data moved to a Hugging
+# Face dataset; point sources.toml at the dataset's archive once its name is confirmed).
+URL = "https://codeload.github.com/evaleval/every_eval_ever/zip/refs/heads/main"
+HELM_NAME = "helm_capabilities"
 BENCHMARKS = {"IFEval": "ifeval", "GPQA": "helm_gpqa"}
 METRICS = {
     "ifeval": "HELM IFEval strict accuracy (fraction of instructions followed, mean over prompts)",
@@ -65,7 +69,13 @@ def split_setting(helm_id: str) -> tuple[str, str]:
 def parse_record(
     document: Any, *, where: str, retrieved_at: str, source_url: str = SITE_URL
 ) -> list[RawScore | RowProblem]:
-    """The records of one EvalEval document (a RowProblem when its shape is not the schema's)."""
+    """The records of one EvalEval document (a RowProblem when its shape is not the schema's).
+
+    A record of another evaluation in the same archive (EvalEval keeps many) is not HELM's: none.
+    """
+    meta = document.get("source_metadata") if isinstance(document, dict) else None
+    if isinstance(meta, dict) and meta.get("source_name") not in (None, HELM_NAME):
+        return []
     info = document.get("model_info") if isinstance(document, dict) else None
     helm_id = info.get("id") if isinstance(info, dict) else None
     if not isinstance(helm_id, str) or "/" not in helm_id:
@@ -136,6 +146,10 @@ def _result(
         row=where,
         note=f"{METRICS[benchmark]}; HELM id {context.helm_id}; evaluation {name!r}",
         display_name=context.name,
+        tier=TIER,
+        attempts="single",
+        effort=context.setting.split("+")[0] if context.setting.startswith("thinking") else "",
+        ifeval_metric="helm_strict" if benchmark == "ifeval" else "",
     )
 
 

@@ -77,6 +77,18 @@ def parse_model(document: Any, *, where: str, retrieved_at: str) -> list[RawScor
     return [r for i, m in enumerate(metrics) if (r := _metric(model, i, m, retrieved_at)) is not None]
 
 
+def ifeval_metric(method: str) -> str:
+    """The IFEval metric an `analysis_method` names ('' when it does not say which one)."""
+    text = method.lower()
+    if "avg" in text or "average" in text:
+        return "average"
+    if "prompt" in text and "strict" in text:
+        return "prompt_strict"
+    if "instruction" in text and "strict" in text:
+        return "instruction_strict"
+    return ""
+
+
 def tier_of(org: str, link: str) -> str:
     """'first_party' when the link is one of the lab's own hosts, else 'secondary'."""
     parts = urlsplit(link.strip())
@@ -146,6 +158,8 @@ def _metric(model: _Model, index: int, metric: Any, retrieved_at: str) -> RawSco
             if p
         ),
         display_name=model.name,
+        tier=tier,
+        ifeval_metric=ifeval_metric(method),
     )
 
 

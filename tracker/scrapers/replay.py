@@ -7,22 +7,80 @@ says when each model and score first appeared.
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.merge import merge_batch
 from tracker.paths import Paths
-from tracker.scrapers import cache, epoch, hle, swebench, vendor
+from tracker.scrapers import (
+    cache,
+    epoch,
+    helm,
+    hle,
+    llmstats,
+    models_dev,
+    openrouter,
+    scale_hle,
+    swebench,
+    vendor,
+)
 from tracker.scrapers.catalogue import read_catalogue, write_catalogue
 from tracker.scrapers.config import load_config
-from tracker.scrapers.records import RawScore, RowProblem
+from tracker.scrapers.records import ListedModel, RawScore, RowProblem, SourceWarning
+from tracker.scrapers.release_feeds import FEEDS, merge_feed, read_releases, releases_text
 from tracker.scrapers.run import frontier_events, load_state, state_files
 from tracker.scrapers.transcribed import SEED_ADDED_AT, day_start, transcribed_vendor_rows
 from tracker.store import atomic_write_text, commit, write_if_changed
 
-Records = list[RawScore | RowProblem]
+Records = list[RawScore | RowProblem | SourceWarning] | list[ListedModel | RowProblem]
+BUNDLE_PREFIXES = {"llmstats": "LLMStats-main/"}
+
+
+def recorded(fixtures: Path, relative: str) -> bytes:
+    """The recorded bytes of a response in either fixtures layout: the file itself, its `.gz`
+    (tests/fixtures keeps big files compressed), or for a `.zip` of a one-file-per-model source
+    the folder of recorded files (the shared layout), zipped by `bundle`."""
+    path = fixtures / relative
+    if path.exists():
+        return path.read_bytes()
+    if path.with_name(path.name + ".gz").exists():
+        return gzip.decompress(path.with_name(path.name + ".gz").read_bytes())
+    folder = path.with_suffix("")
+    if path.suffix == ".zip" and folder.is_dir():
+        return bundle(folder, BUNDLE_PREFIXES.get(relative.split("/")[0], ""))
+    raise FileNotFoundError(f"no recorded response {relative} under {fixtures}")
+
+
+def bundle(folder: Path, prefix: str = "") -> bytes:
+    """A zip of the recorded JSON files under `folder` at their relative paths (bytes unchanged),
+    built the same way every time (sorted, fixed timestamps) so its bytes are reproducible."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(p for p in folder.rglob("*.json") if p.is_file()):
+            info = zipfile.ZipInfo(
+                prefix + path.relative_to(folder).as_posix(), date_time=(1980, 1, 1, 0, 0, 0)
+            )
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+    return buffer.getvalue()
+
+
+def _reader(source: str, relative: str) -> Callable[[Path, str], Records]:
+    """A snapshot reader for one recorded response of a parsed-as-a-whole source."""
+    parsers: dict[str, Callable[[bytes, str], Records]] = {
+        "helm": lambda data, at: helm.parse(data, retrieved_at=at),
+        "scale_hle": lambda data, at: scale_hle.parse(data, retrieved_at=at),
+        "llmstats": lambda data, at: llmstats.parse(data, retrieved_at=at),
+        "openrouter": lambda data, at: openrouter.parse(data),
+        "models_dev": lambda data, at: models_dev.parse(data),
+    }
+    return lambda fixtures, at: parsers[source](recorded(fixtures, relative), at)
 
 
 @dataclass(frozen=True)
@@ -96,6 +154,56 @@ SNAPSHOTS = (
         lambda f, at: epoch.parse((f / "epoch/2026-04-11/benchmark_data.zip").read_bytes(), retrieved_at=at),
     ),
 )
+SNAPSHOTS += (
+    Snapshot(
+        "2025-05-22",
+        "llmstats",
+        "JonathanChavezTamales/LLMStats@df1d14e",
+        _reader("llmstats", "llmstats/2025-05-22.zip"),
+    ),
+    Snapshot(
+        "2025-06-29",
+        "scale_hle",
+        "maxencefrenette/all-the-benchmarks@aa733fc",
+        _reader("scale_hle", "hle-scale/2025-06-29/humanitys-last-exam.yaml"),
+    ),
+    Snapshot(
+        "2025-07-08",
+        "scale_hle",
+        "maxencefrenette/all-the-benchmarks@f919056",
+        _reader("scale_hle", "hle-scale/2025-07-08/humanitys-last-exam.yaml"),
+    ),
+    Snapshot(
+        "2026-01-05",
+        "helm",
+        "evaleval/every_eval_ever@f169a3a",
+        _reader("helm", "helm-capabilities/2026-01-05.zip"),
+    ),
+    Snapshot(
+        "2026-02-27",
+        "openrouter",
+        "skissue/gptel-openrouter-models@eda7195",
+        _reader("openrouter", "openrouter/2026-02-27/openrouter-models.json"),
+    ),
+    Snapshot(
+        "2026-03-01",
+        "models_dev",
+        "symfony/models-dev@506531b",
+        _reader("models_dev", "models-dev/2026-03-01/models-dev.json"),
+    ),
+    Snapshot(
+        "2026-04-19",
+        "openrouter",
+        "skissue/gptel-openrouter-models@32d513b",
+        _reader("openrouter", "openrouter/2026-04-19/openrouter-models.json"),
+    ),
+    Snapshot(
+        "2026-04-19",
+        "models_dev",
+        "symfony/models-dev@357a5ac",
+        _reader("models_dev", "models-dev/2026-04-19/models-dev.json"),
+    ),
+)
 CACHE_SEEDS = (
     (
         "epoch",
@@ -113,6 +221,46 @@ CACHE_SEEDS = (
         swebench.URL,
         "byte-exact data/leaderboards.json of SWE-bench/swe-bench.github.io@1aa4db5a",
     ),
+    (
+        "helm",
+        "helm-capabilities/2026-01-05.zip",
+        "helm-capabilities.zip",
+        "2026-01-05",
+        helm.URL,
+        "zip of the 61 byte-exact records of evaleval/every_eval_ever data/helm_capabilities/ @ f169a3a2",
+    ),
+    (
+        "scale_hle",
+        "hle-scale/2025-07-08/humanitys-last-exam.yaml",
+        "humanitys-last-exam",
+        "2025-07-08",
+        scale_hle.URL,
+        "byte-exact archive of the page's data, maxencefrenette/all-the-benchmarks @ f9190562",
+    ),
+    (
+        "llmstats",
+        "llmstats/2025-05-22.zip",
+        "llmstats.zip",
+        "2025-05-22",
+        llmstats.URL,
+        "zip of the 35 byte-exact model files with IFEval of JonathanChavezTamales/LLMStats @ df1d14ed",
+    ),
+    (
+        "openrouter",
+        "openrouter/2026-04-19/openrouter-models.json",
+        "openrouter-models.json",
+        "2026-04-19",
+        openrouter.URL,
+        "byte-exact daily archive of the list, skissue/gptel-openrouter-models @ 32d513ba",
+    ),
+    (
+        "models_dev",
+        "models-dev/2026-04-19/models-dev.json",
+        "models-dev.json",
+        "2026-04-19",
+        models_dev.URL,
+        "byte-exact daily archive of api.json, symfony/models-dev @ 357a5acc",
+    ),
 )
 
 
@@ -124,8 +272,19 @@ def replay(paths: Paths, fixtures: Path, snapshots: tuple[Snapshot, ...] = SNAPS
         now = day_start(snapshot.day)
         at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         state = load_state(paths)
-        outcome = merge_batch(state, snapshot.read(fixtures, at), now=now, policy=policy)
-        commit(paths, state_files(paths, state), outcome.events + frontier_events(state, at))
+        if snapshot.source in FEEDS:
+            rows, outcome = merge_feed(
+                state,
+                read_releases(paths.data / "releases.csv"),
+                snapshot.read(fixtures, at),
+                source=snapshot.source,
+                at=at,
+            )
+            files = {**state_files(paths, state), paths.data / "releases.csv": releases_text(rows)}
+        else:
+            outcome = merge_batch(state, snapshot.read(fixtures, at), now=now, policy=policy)
+            files = state_files(paths, state)
+        commit(paths, files, outcome.events + frontier_events(state, at))
         lines.append(
             f"{snapshot.day} {snapshot.source}: {outcome.records} records, "
             f"+{len(outcome.new_observations)} scores, +{len(outcome.new_models)} models, "
@@ -158,7 +317,7 @@ def seed_cache(paths: Paths, fixtures: Path) -> list[str]:
     lines = []
     for source, relative, name, day, url, origin in CACHE_SEEDS:
         meta = cache.CacheMeta(url=url, retrieved_at=f"{day}T00:00:00Z", origin=origin)
-        cache.write(paths.cache / source, name, (fixtures / relative).read_bytes(), meta)
+        cache.write(paths.cache / source, name, recorded(fixtures, relative), meta)
         lines.append(f"cache {source}: {relative}")
     health = {
         source: {

@@ -22,12 +22,13 @@ from tracker.identity import FrontierPolicy, Identity
 from tracker.merge import MergeState, merge_batch
 from tracker.paths import Paths
 from tracker.records import Event, Observation
-from tracker.scrapers import SOURCES, cache, epoch, swebench, vendor
+from tracker.scrapers import SOURCES, cache, epoch, helm, llmstats, scale_hle, swebench, vendor
 from tracker.scrapers.catalogue import catalogue_text, read_catalogue
 from tracker.scrapers.config import ScrapeConfig, load_config
 from tracker.scrapers.errors import FetchError, ParseError
 from tracker.scrapers.http import Fetcher, make_client
 from tracker.scrapers.hub_run import run_hub
+from tracker.scrapers.release_feeds import FEEDS, merge_feed, read_releases, releases_text
 from tracker.scrapers.report import RunContext, ScrapeReport, SourceReport
 from tracker.stats.frozen import h_field, load_frozen_panel
 from tracker.store import (
@@ -43,9 +44,15 @@ from tracker.store import (
     write_if_changed,
 )
 
-FETCHED = {"epoch": ("benchmark_data.zip", epoch.parse), "swebench": ("leaderboards.json", swebench.parse)}
+FETCHED = {
+    "epoch": ("benchmark_data.zip", epoch.parse),
+    "swebench": ("leaderboards.json", swebench.parse),
+    "helm": ("helm-capabilities.zip", helm.parse),
+    "scale_hle": ("humanitys-last-exam", scale_hle.parse),
+    "llmstats": ("llmstats.zip", llmstats.parse),
+}
 NOT_A_FEED = {
-    "hle": "HLE has no machine-readable first-party feed: its scores come via 'epoch' "
+    "hle": "HLE is not one source: its scores come via 'scale_hle' (Scale's board, no tools), 'epoch' "
     "(hle_external.csv) and 'vendor' (tracker add-score)"
 }
 SCORE_PRECEDENCE = ("epoch", "swebench", "vendor")
@@ -108,6 +115,7 @@ def _run(ctx: RunContext, names: list[str]) -> ScrapeReport:
     state = load_state(ctx.paths)
     catalogue_path = ctx.paths.data / "hf_models.csv"
     catalogue = read_catalogue(catalogue_path)
+    releases = read_releases(ctx.paths.data / "releases.csv")
     reports: dict[str, SourceReport] = {}
     events: list[Event] = []
     for name in names:
@@ -115,6 +123,8 @@ def _run(ctx: RunContext, names: list[str]) -> ScrapeReport:
             state, catalogue, report, new_events = run_hub(ctx, state, catalogue)
         elif name == "vendor":
             state, report, new_events = _vendor_source(ctx, state)
+        elif name in FEEDS:
+            state, releases, report, new_events = _feed_source(ctx, name, state, releases)
         else:
             state, report, new_events = _fetched_source(ctx, name, state)
         if report.status == "failed":
@@ -130,7 +140,11 @@ def _run(ctx: RunContext, names: list[str]) -> ScrapeReport:
         events += new_events
     frontier = frontier_events(state, ctx.instant)
     events += frontier
-    appended = commit(ctx.paths, _files(ctx, state, catalogue, reports), events)
+    files = {
+        **_files(ctx, state, catalogue, reports),
+        ctx.paths.data / "releases.csv": releases_text(releases),
+    }
+    appended = commit(ctx.paths, files, events)
     return ScrapeReport(
         ctx.instant, ctx.offline, reports, [e.payload["model_id"] for e in frontier], appended
     )
@@ -166,6 +180,29 @@ def _fetched_source(
     report.retrieved_at = meta.retrieved_at
     report.absorb(outcome)
     return trial, report, outcome.events
+
+
+def _feed_source(
+    ctx: RunContext, name: str, state: MergeState, releases: list[dict[str, str]]
+) -> tuple[MergeState, list[dict[str, str]], SourceReport, list[Event]]:
+    """OpenRouter or models.dev: fetch (or the cache), parse, merge into releases and identity."""
+    file_name, parse = FEEDS[name]
+    url = ctx.config.urls[name]
+    folder = ctx.paths.cache / name
+    report = SourceReport(name, "offline" if ctx.offline else "ok", url=url)
+    try:
+        body, meta = _obtain(ctx, url, cache.read(folder, file_name), report)
+        if body is None or meta is None:
+            return state, releases, report, []
+        trial = state.copy()
+        rows, outcome = merge_feed(trial, list(releases), parse(body), source=name, at=meta.retrieved_at)
+    except (FetchError, ParseError) as exc:
+        return state, releases, _failed(report, str(exc)), []
+    if meta.origin == "fetched" and report.status == "ok":
+        cache.write(folder, file_name, body, meta)
+    report.retrieved_at = meta.retrieved_at
+    report.absorb(outcome)
+    return trial, rows, report, outcome.events
 
 
 def _obtain(
@@ -310,7 +347,8 @@ def _health_text(ctx: RunContext, reports: dict[str, SourceReport]) -> str:
 
 
 def _cache_meta(ctx: RunContext, name: str) -> cache.CacheMeta | None:
-    if name not in FETCHED:
+    table = {**FETCHED, **FEEDS}
+    if name not in table:
         return None
-    cached = cache.read(ctx.paths.cache / name, FETCHED[name][0])
+    cached = cache.read(ctx.paths.cache / name, table[name][0])
     return cached.meta if cached else None

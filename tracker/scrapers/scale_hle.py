@@ -136,4 +136,7 @@ def _record(index: int, label: Any, score: Any, retrieved_at: str, source_url: s
             p for p in (f"Scale label {label.strip()!r}", f"checkpoint {dated}" if dated else "") if p
         ),
         display_name=name,
+        tier=TIER,
+        tools="none",
+        effort=next((p for p in setting.split("+") if _EFFORT.match(p)), ""),
     )

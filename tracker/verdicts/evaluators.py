@@ -54,8 +54,27 @@ def evidence_row(row: Any, columns: list[str], **extra: Any) -> dict[str, Any]:
         out[f"{column}_tier"] = getattr(row, f"{column}_tier")
         out[f"{column}_source_date"] = _iso(getattr(row, f"{column}_source_date"))
         out[f"{column}_known"] = _iso(getattr(row, f"{column}_known"))
+        if column == "ifeval":
+            out["ifeval_metric"] = getattr(row, "ifeval_metric", "")
     out.update(extra)
     return out
+
+
+def ifeval_mix(frame: pd.DataFrame) -> dict[str, Any]:
+    """Which IFEval values a statistic mixes (G6/G7 amendment of 2026-12-01): rows by source
+    tier and by metric ('paper' for the papers' own values, 'not stated' where the source gives
+    none), and `mixed` when more than one tier or metric is in it."""
+    tiers = [
+        "paper" if s == "paper" else t or "unstated"
+        for s, t in zip(frame["ifeval_source"], frame["ifeval_tier"], strict=True)
+    ]
+    metrics = [
+        "paper" if s == "paper" else m or "not stated"
+        for s, m in zip(frame["ifeval_source"], frame.get("ifeval_metric", [""] * len(frame)), strict=True)
+    ]
+    by_tier = {t: tiers.count(t) for t in sorted(set(tiers))}
+    by_metric = {m: metrics.count(m) for m in sorted(set(metrics))}
+    return {"by_tier": by_tier, "by_metric": by_metric, "mixed": len(by_tier) > 1 or len(by_metric) > 1}
 
 
 def evidence_rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
@@ -71,6 +90,8 @@ def evidence_rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any
         data[f"{column}_tier"] = frame[f"{column}_tier"].tolist()
         data[f"{column}_source_date"] = [_iso(day) for day in frame[f"{column}_source_date"].tolist()]
         data[f"{column}_known"] = [_iso(day) for day in frame[f"{column}_known"].tolist()]
+        if column == "ifeval" and "ifeval_metric" in frame:
+            data["ifeval_metric"] = frame["ifeval_metric"].tolist()
     keys = list(data)
     return [dict(zip(keys, values, strict=True)) for values in zip(*data.values(), strict=True)]
 
@@ -156,6 +177,8 @@ def top_k_spread(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessmen
         "margin_to_fail": float(_threshold(params, "fail_rank_spread_above") - exact_rank_spread),
         "rows": [{**row, "rank": i + 1} for i, row in enumerate(evidence_rows(top, [first, second]))],
     }
+    if first == "ifeval":
+        evidence["ifeval_mix"] = ifeval_mix(top)
     return Assessment(outcome, summary, evidence)
 
 
@@ -225,6 +248,8 @@ def correlation(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessment
         "diagnostics": correlation_diagnostics(both, params),
         "rows": evidence_rows(both, [x, y]),
     }
+    if "ifeval" in (x, y):
+        evidence["ifeval_mix"] = ifeval_mix(both)
     if "baseline_r" in params and r is not None:
         evidence["delta_r_vs_baseline"] = r - params["baseline_r"]
     return Assessment(outcome, summary, evidence, insufficient=n < params["min_n_pass"])

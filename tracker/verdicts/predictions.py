@@ -136,11 +136,16 @@ def evaluate(spec: PredictionSpec, panels: PanelSource, as_of: dt.date) -> Verdi
         verdict = _decided_early(spec, panels, as_of, *early)
     else:
         verdict = _by_phase(spec, panels, as_of, shot)
-    by_source = {
-        name: reading_word(assess_on(spec, panels, shot, precedence), shot.phase)
+    readings = {
+        name: assess_on(spec, panels, shot, precedence)
         for name, precedence in ALTERNATIVE_PRECEDENCES.items()
     }
-    return replace(verdict, by_source=by_source, source_sensitive=len(set(by_source.values())) > 1)
+    by_source = {name: reading_word(reading, shot.phase) for name, reading in readings.items()}
+    # the statistic under each source choice: the sensitivity lines (e.g. IFEval vendor only vs with HELM)
+    evidence = {**verdict.evidence, "by_source_summary": {name: r.summary for name, r in readings.items()}}
+    return replace(
+        verdict, evidence=evidence, by_source=by_source, source_sensitive=len(set(by_source.values())) > 1
+    )
 
 
 def reading_word(assessment: Assessment, phase: str) -> str:
