@@ -11,11 +11,11 @@ from scraper_server import scripted_server
 from scraper_support import fresh_root, gz_fixture
 
 from tracker.paths import Paths
-from tracker.scrapers import models_dev, openrouter, scrape
+from tracker.scrapers import models_dev, openrouter
 from tracker.scrapers.config import HubConfig, ScrapeConfig
 from tracker.scrapers.http import HttpConfig
 from tracker.scrapers.release_feeds import merge_feed, read_releases
-from tracker.scrapers.run import load_state
+from tracker.scrapers.run import load_state, scrape
 from tracker.store import read_events
 
 OR_PATH, MD_PATH = "/api/v1/models", "/api.json"
