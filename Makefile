@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench site serve lint clean
+.PHONY: install run test bench site serve lint clean pin-outputs
 
 $(STAMP): pyproject.toml .ci/install constraints/steer.txt
 	PYTHON=$(PYTHON) VENV=$(VENV) bash .ci/install
@@ -32,6 +32,9 @@ serve: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+pin-outputs: $(STAMP)
+	$(BIN)/python tests/output_digests.py --write
 
 clean:
 	rm -rf _site .pytest_cache .ruff_cache
