@@ -49,6 +49,11 @@ def test_the_pins_are_for_the_fixed_day(pinned: dict) -> None:
     }
 
 
+def test_the_pins_are_for_the_committed_inputs(tmp_path: Path, pinned: dict) -> None:
+    project = copy_project(tmp_path / "project")
+    assert tree_digest(project, INPUTS) == pinned["inputs"], f"the committed inputs changed: {REPIN}"
+
+
 @pytest.mark.slow
 def test_stats_check_and_site_are_byte_identical_to_the_pinned_outputs(
     committed_copy: Path, tmp_path: Path, pinned: dict
