@@ -15,10 +15,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/tracker run --offline
 
+# One pytest worker per core; a test file stays on one worker (its module fixtures, e.g. the
+# SmolLM2 model, load once), and the longest files start first (tests/conftest.py).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

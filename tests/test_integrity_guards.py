@@ -10,6 +10,8 @@ from pipeline_support import copy_project, snapshot
 
 from tracker.cli import main
 from tracker.paths import Paths
+from tracker.records import parse_instant
+from tracker.store import read_events
 from tracker.verdicts.predictions import check
 from tracker.verdicts.specs import RegistryError, load_registered_specs
 
@@ -91,3 +93,13 @@ def test_an_unregistered_prediction_file_is_refused(whole_project):
 
 def test_an_intact_registry_loads_all_seven(whole_project):
     assert [s.id for s in load_registered_specs(whole_project)] == [f"P{i}" for i in range(1, 8)]
+
+
+def test_a_run_whose_clock_reads_before_the_ledger_is_refused(whole_project, capsys):
+    latest = max(e.at for e in read_events(whole_project.ledger))
+    earlier = (parse_instant(latest, "at") - dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    before = snapshot(whole_project.data)
+    code = main(["--root", str(whole_project.root), "run", "--offline", "--no-alerts", "--now", earlier])
+    err = capsys.readouterr().err
+    assert code == 1 and "stepped back" in err and latest in err
+    assert snapshot(whole_project.data) == before

@@ -33,7 +33,7 @@ from apscheduler.triggers.cron import CronTrigger
 from tracker import pipeline
 from tracker.alerts.redact import RedactingFilter, Redactor
 from tracker.clock import utc_now
-from tracker.errors import UsageError
+from tracker.errors import TrackerError, UsageError
 from tracker.paths import Paths
 from tracker.records import format_instant, parse_instant
 from tracker.runlock import RunLocked, run_lock
@@ -186,6 +186,11 @@ class Daemon:
                 summary = self._run(now)
             except RunLocked as exc:
                 log.warning("run %d skipped: %s", number, exc)
+                return None
+            except (
+                TrackerError
+            ) as exc:  # an edited registry, a clock behind the ledger: said, not a traceback
+                log.error("run %d refused: %s", number, exc)
                 return None
             except Exception:
                 log.exception("run %d crashed", number)

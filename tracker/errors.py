@@ -17,6 +17,7 @@ The tree (module where the class lives in brackets):
     - RegistryError  [verdicts.specs]  a registered prediction edited, removed or added unregistered
   + RunLocked  [runlock]  another run holds data/ past the wait
   + StepUnavailable  [steps]  a pipeline step whose optional extra is not installed
+  + ClockSteppedBack  [pipeline]  a run whose clock reads earlier than the ledger's newest event
   + ParseError  [scrapers.errors]  a source response that is not the source's format
   + FetchError  [scrapers.errors]  a source that did not answer usably after the retries
   + ConfigError  [alerts.config]  alerts.toml holds something unusable

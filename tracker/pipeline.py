@@ -25,9 +25,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from tracker.errors import TrackerError
 from tracker.paths import Paths
 from tracker.pipeline_steps import default_steps
-from tracker.records import Event, format_instant
+from tracker.records import Event, format_instant, parse_instant
 from tracker.replay import scratch_copy
 from tracker.steps import (
     FAILED,
@@ -49,6 +50,13 @@ CHANGED_EVENTS = (
     "amendment",
     "late_evidence",
 )
+
+
+class ClockSteppedBack(TrackerError):
+    """The run's clock reads earlier than an event the ledger already holds (exit 1).
+
+    A run at such an instant would record facts under a time before ones already recorded
+    (and a cached response newer than its clock): the clock is wrong, not the record."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,16 @@ def remove_stale_temporary_files(data: Path) -> list[Path]:
     return stale
 
 
+def refuse_clock_behind_ledger(paths: Paths, now: dt.datetime) -> None:
+    """ClockSteppedBack when the ledger's newest event is later than `now`."""
+    latest = max((event.at for event in read_events(paths.ledger)), default="")
+    if latest and parse_instant(latest, "at") > now:
+        raise ClockSteppedBack(
+            f"the clock reads {format_instant(now)} but {paths.ledger} already holds an event at "
+            f"{latest}: refusing to run (has the system clock stepped back?)"
+        )
+
+
 def run(
     paths: Paths,
     *,
@@ -205,7 +223,8 @@ def run(
     `replay`: rebuild `as_of` as it was (offline, no alerts, on a scratch copy, see
     tracker.replay); `now` should then be `tracker.clock.instant_for(as_of)`.
     Refuses (RegistryError, before any step) when the registered predictions do not verify:
-    a run decides and publishes.
+    a run decides and publishes; and (ClockSteppedBack) when `now` is before the ledger's
+    newest event.
     """
     require_registry(paths)
     if steps is None:
@@ -224,6 +243,7 @@ def run(
     if not replay:
         remove_stale_temporary_files(paths.data)
         recover(paths)  # the tables and events a killed run had committed to (tracker.store.commit)
+        refuse_clock_behind_ledger(paths, now)
         return run_steps(ctx, steps)
     with scratch_copy(paths, now) as scratch:
         return run_steps(replace(ctx, paths=scratch), steps)

@@ -220,7 +220,9 @@ def correlation_diagnostics(both: pd.DataFrame, params: dict) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "new_only_from" in params:
         start = dt.date.fromisoformat(params["new_only_from"])
-        new = both[both["release_day"].map(lambda d: d is not None and d >= start)]
+        new = both[
+            both["release_day"].map(lambda d: d is not None and d >= start).astype(bool)
+        ]  # bool even when empty
         out["new_only"] = {"n": int(len(new)), "r": pearson(new[x], new[y])}
     if "diagnostic_min_x" in params:
         high = both[both[x] >= params["diagnostic_min_x"]]
