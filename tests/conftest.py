@@ -14,9 +14,33 @@ from tracker.paths import Paths
 # (another test run, a background job) that makes small forward passes 5-30x slower. Must be set
 # before torch is first imported.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Under pytest-xdist (`make test`: one worker per core) each worker's torch gets its share of the
+# cores instead of one thread per core in every worker, which oversubscribes them.
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _WORKERS > 1:
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // _WORKERS)))
+
+LONGEST_FIRST = (
+    "test_steering_smollm2.py",
+    "test_season.py",
+    "test_steering_protocol.py",
+    "test_pipeline_runs.py",
+    "test_crash_boundaries.py",
+    "test_daemon.py",
+    "test_steering_mechanics.py",
+    "test_site_build.py",
+)
+"""Test files by duration, longest first (measured with --durations): `make test` hands whole
+files to its workers in collection order, so these start first and the short ones fill in."""
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Collect the longest files first (LONGEST_FIRST); the rest keep their order."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.fixture

@@ -88,12 +88,32 @@ def read_csv_rows(path: Path, required: list[str]) -> list[dict[str, str]]:
     """Rows of a CSV file as dicts; a missing column is an error naming the file."""
     if not path.exists():
         return []
+    refuse_conflict_markers(path)
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in required if c not in (reader.fieldnames or [])]
         if missing:
             raise ValidationError(",".join(missing), "column missing", source=str(path), row="header")
         return list(reader)
+
+
+CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
+CONFLICT_SEPARATOR = "======="
+
+
+def refuse_conflict_markers(path: Path) -> None:
+    """ValidationError naming the line when a git merge left its conflict markers in the file:
+    read as data, the two sides and the markers would become rows and be written back."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            bare = line.rstrip("\r\n")
+            if bare.startswith(CONFLICT_MARKERS) or bare == CONFLICT_SEPARATOR:
+                raise ValidationError(
+                    "file",
+                    f"unresolved git merge conflict ({bare[:40]!r})",
+                    source=str(path),
+                    row=str(number),
+                )
 
 
 def _observation_from_row(row: dict[str, str]) -> Observation:
@@ -199,9 +219,11 @@ def make_event_id(event_type: str, *parts: object) -> str:
 
 
 def read_events(path: Path) -> list[Event]:
-    """The ledger, in the order written. A torn last line (crash mid-append) is ignored."""
+    """The ledger, in the order written. A torn last line (a crash mid-append by another tool)
+    is skipped here; the next append sets it aside with a `ledger_line_set_aside` event."""
     if not path.exists():
         return []
+    refuse_conflict_markers(path)
     events = []
     lines = path.read_text(encoding="utf-8").splitlines()
     for number, line in enumerate(lines, start=1):
@@ -235,10 +257,38 @@ def append_events(path: Path, events: Iterable[Event]) -> list[Event]:
         if event.id not in known:
             known.add(event.id)
             fresh.append(event)
+    tail = torn_tail(path)
+    if fresh and tail is not None:
+        fresh.insert(0, set_aside_event(tail, len(existing) + 1, max(e.at for e in fresh)))
     if fresh:
         lines = [event_line(e) for e in existing + fresh]
         atomic_write_text(path, "\n".join(lines) + "\n")
     return fresh
+
+
+def torn_tail(path: Path) -> str | None:
+    """The ledger's last line when it is not JSON (what read_events skips), else None."""
+    if not path.exists():
+        return None
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines:
+        return None
+    try:
+        json.loads(lines[-1])
+    except json.JSONDecodeError:
+        return lines[-1]
+    return None
+
+
+def set_aside_event(text: str, line: int, at: str) -> Event:
+    """The record that a torn last line was set aside: its text, so nothing is lost silently."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Event(
+        make_event_id("ledger_line_set_aside", digest),
+        "ledger_line_set_aside",
+        at,
+        {"line": line, "sha256": digest, "text": text, "reason": "not JSON (a torn write): set aside"},
+    )
 
 
 def commit(paths: Paths, files: Mapping[Path, str], events: Iterable[Event]) -> list[Event]:

@@ -76,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (`tracker ... | head`): not an error
         return 0
+    except OSError as exc:  # the file system said no (permissions, a full disk): name the file
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{ERROR_PREFIX}{where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from tracker.alerts.channels import ChannelError
 from tracker.alerts.config import AlertsConfig
 from tracker.alerts.deliver import DeliveryReport
 from tracker.alerts.status import alerts_status
-from tracker.cli.common import group_help, paths_from, print_json
+from tracker.cli.common import group_help, paths_from, print_json, seconds
 from tracker.clock import utc_now
 from tracker.errors import UsageError
 from tracker.records import format_instant
@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     send.add_argument("--json", action="store_true", help="print the delivery report as JSON")
     send.add_argument(
         "--wait",
-        type=float,
+        type=seconds,
         default=DEFAULT_WAIT_SECONDS,
         metavar="SECONDS",
         help=f"if a run holds data/ (the run lock), wait this long (default {DEFAULT_WAIT_SECONDS:g})",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -25,6 +26,28 @@ def as_of_from(args: argparse.Namespace) -> dt.date:
     """The day a command answers for: `--as-of` or today (UTC)."""
     value = getattr(args, "as_of", None)
     return value if value else utc_now().date()
+
+
+def seconds(text: str) -> float:
+    """argparse type for a duration: a finite number of seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"not a number of seconds >= 0: {text!r}")
+    return value
+
+
+def port(text: str) -> int:
+    """argparse type for a TCP port: 0 (any free one) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port (0-65535): {text!r}")
+    return value
 
 
 def day(text: str) -> dt.date:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tracker import pipeline
 from tracker.alerts.config import secrets_in
-from tracker.cli.common import day, paths_from, print_json
+from tracker.cli.common import day, paths_from, print_json, seconds
 from tracker.clock import instant_for, utc_now
 from tracker.errors import UsageError
 from tracker.paths import Paths
@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--json", action="store_true", help="print the run summary as JSON (see README)")
     run.add_argument(
         "--wait",
-        type=float,
+        type=seconds,
         default=DEFAULT_WAIT_SECONDS,
         metavar="SECONDS",
         help=f"if another run holds the lock, wait this long before giving up (default {DEFAULT_WAIT_SECONDS:g})",
@@ -74,7 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-alerts", dest="alerts", action="store_false", default=None, help="queue, never send"
     )
     daemon.add_argument(
-        "--lock-wait", type=float, metavar="SECONDS", help="how long a run waits for the run lock"
+        "--lock-wait", type=seconds, metavar="SECONDS", help="how long a run waits for the run lock"
     )
     daemon.set_defaults(handler=handle_daemon)
 
@@ -129,6 +129,10 @@ def handle_daemon(args: argparse.Namespace) -> int:
     from tracker import daemon  # apscheduler: loaded only by the command that schedules
 
     paths = paths_from(args)
+    if args.config and not Path(args.config).is_file():
+        raise UsageError(
+            f"--config {args.config}: no such file (without --config, ROOT/tracker.toml is read)"
+        )
     config_path = Path(args.config) if args.config else paths.root / daemon.CONFIG_FILE
     overrides = {
         name: getattr(args, name)

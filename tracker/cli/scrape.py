@@ -177,7 +177,9 @@ def handle_add_score(args: argparse.Namespace) -> int:
         ifeval_metric=args.ifeval_metric,
     )
     result = add_score(paths_from(args), entry, now=_now(args))
-    if result.quarantined:
+    if result.already_recorded is not None:
+        print(f"already recorded (vendor_scores.csv row {result.already_recorded}): nothing written")
+    elif result.quarantined:
         reason = next(q.reason for q in result.outcome.quarantined)
         print(f"recorded in vendor_scores.csv but quarantined: {reason}")
     else:

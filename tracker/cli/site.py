@@ -7,7 +7,7 @@ import functools
 import http.server
 from pathlib import Path
 
-from tracker.cli.common import as_of_from, day, paths_from
+from tracker.cli.common import as_of_from, day, paths_from, port
 from tracker.errors import TrackerError, UsageError
 from tracker.site.feeds import safe_url
 
@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     build.set_defaults(handler=handle_site_build)
     serve = commands.add_parser("serve", help="serve the built site on 127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    serve.add_argument("--port", type=port, default=8000, help="port (default 8000; 0 picks a free one)")
     serve.add_argument("--dir", type=Path, help="folder to serve (default: _site/ in the project root)")
     serve.set_defaults(handler=handle_site_serve)
 

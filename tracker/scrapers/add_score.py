@@ -108,6 +108,22 @@ class AddScoreResult:
     outcome: BatchOutcome
     model_id: str
     quarantined: bool
+    already_recorded: int | None = None  # the vendor_scores.csv row that holds this entry already
+
+
+def same_entry(rows: list[dict[str, str]], row: dict[str, str]) -> int | None:
+    """The CSV row number (header = 1) of an earlier row equal to `row` in every field but
+    `added_at` (the score compared as a number), or None."""
+
+    def key(r: dict[str, str]) -> tuple:
+        fields = tuple(r.get(k, "") for k in vendor.FIELDS if k not in ("added_at", "score"))
+        try:
+            return (*fields, float(r.get("score", "")))
+        except ValueError:
+            return (*fields, r.get("score", ""))
+
+    wanted = key(row)
+    return next((number for number, r in enumerate(rows, start=2) if key(r) == wanted), None)
 
 
 def add_score(paths: Paths, entry: VendorEntry, *, now: dt.datetime) -> AddScoreResult:
@@ -137,6 +153,9 @@ def add_score(paths: Paths, entry: VendorEntry, *, now: dt.datetime) -> AddScore
         "tier": entry.tier,
         **{name: getattr(entry, name) for name in SETTING_FIELDS},
     }
+    same = same_entry(rows, row)
+    if same is not None:  # idempotent: the same report entered twice is one row
+        return AddScoreResult(BatchOutcome(), resolution.model_id, False, already_recorded=same)
     text = vendor.vendor_csv([*({k: r.get(k, "") for k in vendor.FIELDS} for r in rows), row])
     outcome = merge_batch(
         state,

@@ -104,6 +104,8 @@ def resolve_device(name: str | None) -> str:
 
     if name in (None, "", "auto"):
         return "cuda:0" if torch.cuda.is_available() else "cpu"
+    if name != "cpu" and not re.fullmatch(r"cuda(:\d+)?", name):
+        raise ModelLoadError("unsupported", f"unknown device {name!r}; use auto, cpu, cuda or cuda:N")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ModelLoadError("unsupported", f"device {name!r} requested but CUDA is not available")
     return "cuda:0" if name == "cuda" else name
@@ -225,6 +227,10 @@ def resolve_hub(source: ModelSource, api: Any = None) -> ModelSource:
         ) from None
     except (RepositoryNotFoundError, RevisionNotFoundError) as exc:
         raise ModelLoadError("not_found", f"{source.location}@{source.revision or 'main'}: {exc}") from None
+    except Exception as exc:  # offline, DNS, refused, a 5xx: whatever the Hub client's HTTP stack raises
+        raise ModelLoadError(
+            "not_found", f"{source.location}: the Hub could not be asked ({type(exc).__name__}: {exc})"
+        ) from None
     card = info.card_data.to_dict() if info.card_data else {}
     return dataclasses.replace(source, revision=info.sha, license=str(card.get("license") or ""))
 

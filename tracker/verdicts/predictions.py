@@ -21,7 +21,7 @@ import pandas as pd
 
 from tracker.panel import ALTERNATIVE_PRECEDENCES, PanelSource
 from tracker.paths import Paths
-from tracker.records import Event, format_instant
+from tracker.records import Event, ValidationError, format_instant
 from tracker.store import commit, make_event_id, recover
 from tracker.verdicts.evaluators import EVALUATORS, FAIL, PASS, Assessment
 from tracker.verdicts.specs import PredictionSpec, load_registered_specs
@@ -235,7 +235,13 @@ def read_state(paths: Paths) -> dict[str, Any]:
     """data/verdicts.json, or an empty state before the first check."""
     if not paths.verdicts.exists():
         return {}
-    return json.loads(paths.verdicts.read_text(encoding="utf-8"))
+    try:
+        state = json.loads(paths.verdicts.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValidationError("json", f"not JSON ({exc})", source=str(paths.verdicts)) from None
+    if not isinstance(state, dict) or not isinstance(state.get("predictions", {}), dict):
+        raise ValidationError("predictions", "not an object of predictions", source=str(paths.verdicts))
+    return state
 
 
 def state_of(verdicts: list[Verdict]) -> dict[str, Any]:

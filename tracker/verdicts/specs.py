@@ -227,6 +227,11 @@ def add_amendment(
 
     `parameters` (optional) are evaluator parameters the amendment sets, written as its
     `[parameters]` table."""
+    for name, value in (("text", text), ("reason", reason)):
+        if not value.strip():
+            raise ValidationError(
+                name, "empty: an amendment is registered for good, so it must say what and why"
+            )
     require_registry(paths)
     if prediction not in {s.id for s in load_specs(paths)}:
         raise ValidationError("prediction", f"unknown prediction {prediction!r}")
