@@ -422,3 +422,49 @@ def test_a_score_dated_by_the_deadline_learnt_after_grace_is_late_evidence_not_a
     later = _p1(saturating, "2027-02-01")
     assert (later.status, later.decided_at) == ("passed", "2027-01-14T23:59:59Z")
     assert later.late_evidence is not None and "inconclusive" in later.late_evidence
+
+
+# ------------------------------------------------------------------ G3 and the secondary line
+
+
+def test_every_panel_prediction_reports_the_new_only_reading(capsys: pytest.CaptureFixture[str]):
+    # G3: "Cumulative ..., with the new-only statistic reported as a diagnostic" (P1, P2, P5-P7)
+    assert main(["--root", str(REPO), "check", "--as-of", "2026-12-01", "--json"]) == 0
+    rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    for pid in ("P1", "P2", "P5", "P6", "P7"):
+        new = rows[pid]["evidence"]["diagnostics"]["new_only"]
+        assert new["from"] == "2026-06-01" and new["reading"] in ("passed", "failed", "inconclusive"), pid
+    # P2's rule makes n < 5 a FAIL, on the new releases as on the whole panel
+    assert rows["P2"]["evidence"]["diagnostics"]["new_only"]["n"] < 5
+    assert rows["P2"]["evidence"]["diagnostics"]["new_only"]["reading"] == "failed"
+
+
+def test_p5_publishes_the_new_only_reading_as_a_secondary_verdict_from_30_new_releases(project: Paths):
+    # P5-a: "published as a secondary verdict once n_new >= 30"; 30 new releases with GPQA
+    # rising with SWE (r = +1 > 0.5) read passed; 29 give no secondary verdict yet
+    releases = [Model(f"new-{i}", f"New {i}", "Lab", "2026-07-01", cohort="tracked") for i in range(30)]
+    observations = [
+        o
+        for i in range(30)
+        for o in (
+            obs(f"new-{i}", "swe_bench_verified", 60.0 + i, "epoch"),
+            obs(f"new-{i}", "gpqa_diamond", 60.0 + i, "epoch"),
+        )
+    ]
+    _tracked(project, releases, observations)
+    p5 = next(v for v in evaluate_all(project, dt.date(2026, 12, 1)) if v.id == "P5")
+    assert p5.evidence["secondary_verdict"] == {"panel": "new_only", "n": 30, "needs": 30, "status": "passed"}
+    _tracked(project, [], observations[:-2])
+    p5 = next(v for v in evaluate_all(project, dt.date(2026, 12, 1)) if v.id == "P5")
+    assert p5.evidence["secondary_verdict"]["status"] is None
+
+
+def test_secondary_reports_are_listed_with_the_reading_they_would_give(capsys: pytest.CaptureFixture[str]):
+    assert main(["--root", str(REPO), "check", "--as-of", "2026-12-01", "--json"]) == 0
+    p7 = next(row for row in json.loads(capsys.readouterr().out) if row["id"] == "P7")
+    line = p7["evidence"]["with_secondary"]
+    shown = {(s["model"], s["benchmark"], s["score"]) for s in line["secondary"]}
+    assert {("Claude Fable 5", "hle", 59.0), ("Claude Opus 4.8", "hle", 45.7)} <= shown
+    assert line["reading"] == p7["by_source"]["with_secondary"]
+    # the verdict itself counts none of them
+    assert not {"claude-fable-5", "claude-opus-4.8"} & {row["model_id"] for row in p7["evidence"]["rows"]}

@@ -23,6 +23,7 @@ from tracker.stats.frozen import PUBLISHED_INTERCEPT, PUBLISHED_SLOPE, h_field
 
 PASS, FAIL, NEITHER = "pass", "fail", "neither"
 PUBLISHED_PLACES = 6
+NEW_ONLY_FROM = "2026-06-01"  # G2: "releases after May 2026"
 SHORT = {"swe_bench_verified": "SWE", "gpqa_diamond": "GPQA", "ifeval": "IFEval", "hle": "HLE"}
 
 
@@ -145,11 +146,17 @@ def top_k_spread(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessmen
     ranked = rank(frame, first)
     if params.get("require_second"):
         ranked = ranked.dropna(subset=[second]).reset_index(drop=True)
+    diagnostics = {} if params.get("diagnostic") else {"new_only": _new_only_spread(frame, params, as_of)}
     if len(ranked) < k:
         return Assessment(
             NEITHER,
             f"only {len(ranked)} models with {SHORT[first]}; needs {k}",
-            {"n": len(ranked), "k": k, "rows": evidence_rows(ranked, [first, second])},
+            {
+                "n": len(ranked),
+                "k": k,
+                "diagnostics": diagnostics,
+                "rows": evidence_rows(ranked, [first, second]),
+            },
             insufficient=True,
         )
     top = ranked.head(k)
@@ -168,6 +175,7 @@ def top_k_spread(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessmen
     evidence = {
         "n": len(ranked),
         "k": k,
+        "diagnostics": diagnostics,
         "rank_spread": rank_spread,
         "second_spread": second_spread,
         "second_n": int(len(seconds)),
@@ -180,6 +188,17 @@ def top_k_spread(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessmen
     if first == "ifeval":
         evidence["ifeval_mix"] = ifeval_mix(top)
     return Assessment(outcome, summary, evidence)
+
+
+def _new_only_spread(frame: pd.DataFrame, params: dict, as_of: dt.date) -> dict[str, Any]:
+    """The same test on the new releases only (G3's diagnostic): its numbers and reading."""
+    result = top_k_spread(new_only(frame, params), {**params, "diagnostic": True}, as_of)
+    keys = ("n", "rank_spread", "second_spread")
+    return {
+        "from": params.get("new_only_from", NEW_ONLY_FROM),
+        **{key: result.evidence.get(key) for key in keys},
+        "reading": VERDICT_WORDS[result.outcome],
+    }
 
 
 def pearson(x: pd.Series, y: pd.Series) -> float | None:
@@ -214,16 +233,31 @@ def _correlation_criteria(params: dict) -> str:
     return f"pass needs {pass_rule} on n >= {params['min_n_pass']}; fail if {fail_rule}{extra}"
 
 
+def new_only(frame: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """The releases from `new_only_from` (G2: 2026-06-01 unless a prediction registers another
+    day): G3's new-only panel, reported beside the cumulative one."""
+    start = dt.date.fromisoformat(params.get("new_only_from", NEW_ONLY_FROM))
+    mask = frame["release_day"].map(lambda d: d is not None and d >= start).astype(bool)
+    return frame[mask].reset_index(drop=True)
+
+
+VERDICT_WORDS = {PASS: "passed", FAIL: "failed", NEITHER: "inconclusive"}
+
+
 def correlation_diagnostics(both: pd.DataFrame, params: dict) -> dict[str, Any]:
-    """Secondary readings registered with the prediction (never the verdict)."""
+    """Secondary readings registered with the prediction (never the verdict): r on the new
+    releases only (G3) with what the rule would read on them, and r on high-x models."""
     x, y = params["x"], params["y"]
-    out: dict[str, Any] = {}
-    if "new_only_from" in params:
-        start = dt.date.fromisoformat(params["new_only_from"])
-        new = both[
-            both["release_day"].map(lambda d: d is not None and d >= start).astype(bool)
-        ]  # bool even when empty
-        out["new_only"] = {"n": int(len(new)), "r": pearson(new[x], new[y])}
+    new = new_only(both, params)
+    r_new = pearson(new[x], new[y])
+    out: dict[str, Any] = {
+        "new_only": {
+            "from": params.get("new_only_from", NEW_ONLY_FROM),
+            "n": int(len(new)),
+            "r": r_new,
+            "reading": VERDICT_WORDS[_correlation_reading(len(new), r_new, params)],
+        }
+    }
     if "diagnostic_min_x" in params:
         high = both[both[x] >= params["diagnostic_min_x"]]
         out["high_x"] = {
@@ -252,9 +286,23 @@ def correlation(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessment
     }
     if "ifeval" in (x, y):
         evidence["ifeval_mix"] = ifeval_mix(both)
+    if "new_only_from" in params:
+        evidence["secondary_verdict"] = secondary_verdict(evidence["diagnostics"]["new_only"], params)
     if "baseline_r" in params and r is not None:
         evidence["delta_r_vs_baseline"] = r - params["baseline_r"]
     return Assessment(outcome, summary, evidence, insufficient=n < params["min_n_pass"])
+
+
+def secondary_verdict(new: dict[str, Any], params: dict) -> dict[str, Any]:
+    """P5 (decision P5-a): the new-only reading, published as a secondary verdict once the new
+    releases alone reach the panel size the rule needs (n >= 30); None before."""
+    ready = new["n"] >= params["min_n_pass"]
+    return {
+        "panel": "new_only",
+        "n": new["n"],
+        "needs": params["min_n_pass"],
+        "status": new["reading"] if ready else None,
+    }
 
 
 def _lab_releases(frame: pd.DataFrame, params: dict) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from tracker.panel import ALTERNATIVE_PRECEDENCES, PanelSource
 from tracker.paths import Paths
-from tracker.records import Event, ValidationError, format_instant
+from tracker.records import SECONDARY, Event, ValidationError, format_instant
 from tracker.store import commit, make_event_id, recover
 from tracker.verdicts.evaluators import EVALUATORS, FAIL, PASS, Assessment
 from tracker.verdicts.specs import PredictionSpec, load_registered_specs
@@ -140,12 +140,34 @@ def evaluate(spec: PredictionSpec, panels: PanelSource, as_of: dt.date) -> Verdi
         name: assess_on(spec, panels, shot, precedence)
         for name, precedence in ALTERNATIVE_PRECEDENCES.items()
     }
-    by_source = {name: reading_word(reading, shot.phase) for name, reading in readings.items()}
+    by_source = {name: reading_word(assessment, shot.phase) for name, assessment in readings.items()}
     # the statistic under each source choice: the sensitivity lines (e.g. IFEval vendor only vs with HELM)
-    evidence = {**verdict.evidence, "by_source_summary": {name: r.summary for name, r in readings.items()}}
+    evidence = {
+        **verdict.evidence,
+        "by_source_summary": {name: r.summary for name, r in readings.items()},
+        "with_secondary": secondary_line(readings["with_secondary"], shot.phase),
+    }
     return replace(
         verdict, evidence=evidence, by_source=by_source, source_sensitive=len(set(by_source.values())) > 1
     )
+
+
+def secondary_line(assessment: Assessment, phase: str) -> dict[str, Any]:
+    """The sensitivity line with secondary reports included: its reading, its summary and the
+    secondary values it used (shown and flagged; they never decide the verdict)."""
+    used = [
+        {
+            "model_id": row["model_id"],
+            "model": row["model"],
+            "benchmark": key.removesuffix("_tier"),
+            "score": row[key.removesuffix("_tier")],
+            "url": row[key.removesuffix("_tier") + "_url"],
+        }
+        for row in assessment.evidence.get("rows", [])
+        for key, tier in row.items()
+        if key.endswith("_tier") and tier == SECONDARY
+    ]
+    return {"reading": reading_word(assessment, phase), "summary": assessment.summary, "secondary": used}
 
 
 def reading_word(assessment: Assessment, phase: str) -> str:
