@@ -9,6 +9,7 @@ exceptions, failed or refused loads, and every URL the page requested.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import websocket
+from PIL import Image
 
 CHROMIUM_FLAGS = (
     "--headless",
@@ -241,17 +243,35 @@ def browser(executable: str):
         instance.close()
 
 
+DOC_SHOTS = (("index.html", "index"), ("predictions/P1.html", "P1"))
+DOC_WIDTHS = ((1280, 900), (390, 844))
+
+
+def small_png(png: bytes) -> bytes:
+    """The screenshot with its colours reduced to a 64-colour palette (a fraction of the bytes)."""
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=64, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def main(argv: list[str]) -> int:
-    """`python tests/site_browser.py SITE_DIR OUT.png`: screenshot a built site's index (README image)."""
+    """`python tests/site_browser.py SITE_DIR OUT_DIR`: the README's screenshots of a built site
+    (index and P1, 1280 and 390 px wide) as docs/screenshot-<page>-<width>.png."""
     if len(argv) != 2 or find_chromium() is None:
-        print("usage: python tests/site_browser.py SITE_DIR OUT.png  (needs chromium)")
+        print("usage: python tests/site_browser.py SITE_DIR OUT_DIR  (needs chromium)")
         return 2
+    errors = []
     with serve(Path(argv[0])) as base, browser(find_chromium()) as chrome:
-        chrome.set_viewport(1280, 900)
-        report = chrome.load(base + "index.html")
-        chrome.screenshot(Path(argv[1]))
-    print("\n".join(report.errors) or f"wrote {argv[1]}")
-    return 1 if report.errors else 0
+        for page, name in DOC_SHOTS:
+            for width, height in DOC_WIDTHS:
+                chrome.set_viewport(width, height, mobile=width < 500)
+                errors += chrome.load(base + page).errors
+                target = Path(argv[1]) / f"screenshot-{name}-{width}.png"
+                target.write_bytes(small_png(chrome.screenshot(target)))
+                print(f"wrote {target}")
+    print("\n".join(errors))
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

@@ -62,6 +62,8 @@ NAV = (
 )
 
 
+MODELS_SHOWN = 1000  # rows of the models page; the whole table is models.csv and api/models.json
+EVIDENCE_SHOWN = 200  # rows of a prediction's evidence table; all of them are in api/status.json
 SUMMARY = (
     "the seven predictions of arXiv 2605.18838 and 2605.18840, checked daily against public leaderboards."
 )
@@ -246,7 +248,9 @@ def common_context(data: SiteData, base_url: str) -> dict:
         "base_url": base_url,
         "sources": source_rows(data),
         "decisions": shared_decisions(data),
-        "models": models_newest_first(data.panel),
+        "models": models_newest_first(data.panel)[:MODELS_SHOWN],
+        "models_total": len(data.panel),
+        "evidence_shown": EVIDENCE_SHOWN,
         "target": functools.partial(event_target, known_models=known_models(data)),
         "last_update": newest_data_day(data.source_ages),
         "source_ages": data.source_ages,
