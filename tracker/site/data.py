@@ -29,7 +29,7 @@ from tracker.stats.phase import AT_TOLERANCE_PP, gpqa_c, ifeval_c, side
 from tracker.steering.provenance import standing
 from tracker.store import read_events, read_quarantine
 from tracker.verdicts import predictions
-from tracker.verdicts.specs import load_registered_specs, load_specs
+from tracker.verdicts.specs import load_registered_specs
 
 HISTORY_START = dt.date(2026, 5, 13)  # the papers' publication: the panel starts to exist here
 
@@ -94,7 +94,7 @@ def history_point(spec: Any, frame: Any, day: dt.date, snapshot: dt.date) -> dic
     """
     assessment = predictions.assess(spec, frame, snapshot)
     status, provisional = predictions.status_from(assessment, day >= spec.deadline_day())
-    decided_today = predictions.status_from(assessment, True)[0]
+    decided_today = predictions.decided(assessment)
     evidence = {k: v for k, v in assessment.evidence.items() if k != "rows"}
     evidence["summary"] = assessment.summary
     evidence["rows"] = [
@@ -208,25 +208,6 @@ def panel_records(paths: Paths, as_of: dt.date, source: PanelSource | None = Non
     return [plain(row) for row in frame.to_dict(orient="records")]
 
 
-def decided_today_fallback(
-    paths: Paths, as_of: dt.date, source: PanelSource, verdicts: list[dict]
-) -> list[dict]:
-    """Each verdict with `if_decided_today`: what its registered evaluator decides on `as_of`'s
-    data if the deadline were `as_of` (passed, failed or inconclusive). Verdict objects that
-    already carry the field keep theirs; this stands in for the ones that do not."""
-    specs = {spec.id: spec for spec in load_specs(paths)}
-    out = []
-    for verdict in verdicts:
-        spec = specs.get(verdict["id"])
-        if "if_decided_today" in verdict or spec is None:
-            out.append(verdict)
-            continue
-        day = predictions.snapshot_day(spec, as_of)
-        assessment = predictions.assess(spec, source.evidence(day, DEFAULT_PRECEDENCE), day)
-        out.append({**verdict, "if_decided_today": predictions.status_from(assessment, True)[0]})
-    return out
-
-
 def collect(
     paths: Paths,
     as_of: dt.date,
@@ -249,7 +230,7 @@ def collect(
     return SiteData(
         as_of=as_of,
         built_at=f"{as_of.isoformat()}T23:59:59Z",
-        verdicts=decided_today_fallback(paths, as_of, source, [plain(v.to_json()) for v in verdicts]),
+        verdicts=[plain(v.to_json()) for v in verdicts],
         history=verdict_history(paths, as_of, source),
         frozen=plain(reproduce.frozen_stats(paths)),
         current=plain(current),

@@ -31,7 +31,13 @@ READING_WORDS = {"passed": "would pass", "failed": "would fail", "inconclusive":
 FEED_LIMIT = 200
 PREDICTION_ID = re.compile(r"^P[1-9][0-9]?$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
-STATUS_WORDS = {"passed": "Passed", "failed": "Failed", "inconclusive": "Inconclusive", "pending": "Pending"}
+STATUS_WORDS = {
+    "passed": "Passed",
+    "failed": "Failed",
+    "inconclusive": "Inconclusive",
+    "pending": "Pending",
+    "deciding": "Deciding",
+}
 PROVISIONAL_WORDS = {"on_track": "on track", "at_risk": "at risk"}
 BADGE_COLOURS = {  # the site's status colours (site/static/style.css, light theme), without the '#'
     "passed": "1a7f37",
@@ -40,6 +46,7 @@ BADGE_COLOURS = {  # the site's status colours (site/static/style.css, light the
     "on_track": "0b5cad",
     "at_risk": "9a4a00",
     "pending": "57606a",
+    "deciding": "6e40c9",
 }
 
 
