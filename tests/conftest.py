@@ -1,11 +1,20 @@
-"""Shared fixtures: a throw-away copy of the project's data so no test touches the real data/."""
+"""Shared fixtures, named for the world they build, always a throw-away copy so no test touches data/.
+
+`project` (the papers' data and the registry), `empty_project`, `registered_project` (empty data/
+and the registry), `identity_project` (identity table and frozen panel), the site's
+`site_project`/`site_collected`/`built_site`, and the steering tests' `tok`, `lm` and
+`one_torch_thread`. A fixture that only one module needs stays in that module, under a name that
+says what it holds (`decided_project`, `ledger_project`, `crawled_project`).
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tracker.paths import Paths
@@ -52,6 +61,66 @@ def project(tmp_path: Path) -> Paths:
     shutil.copy(REPO / "data" / "models.csv", root / "data" / "models.csv")
     shutil.copytree(REPO / "predictions", root / "predictions")
     return Paths(root)
+
+
+@pytest.fixture
+def empty_project(tmp_path: Path) -> Paths:
+    """A project root holding an empty data/ and nothing else."""
+    (tmp_path / "data").mkdir()
+    return Paths(tmp_path)
+
+
+@pytest.fixture
+def registered_project(tmp_path: Path) -> Paths:
+    """An empty data/ beside the registered predictions and their lock (what a run verifies first)."""
+    from pipeline_support import copy_registry
+
+    root = tmp_path / "project"
+    (root / "data").mkdir(parents=True)
+    return copy_registry(root)
+
+
+@pytest.fixture
+def identity_project(tmp_path: Path) -> Paths:
+    """The identity table of the scraper fixtures and the frozen panel: what a merge resolves against."""
+    from scraper_support import fresh_root
+
+    return Paths(fresh_root(tmp_path))
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """Tiny models are dominated by per-op overhead, where a second thread only adds spin-waits
+    (badly so when other processes share the cores)."""
+    import torch  # only the steering tests that ask for it pay for importing torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def tok():
+    """The tiny word-level tokenizer of tests/steering_support.py."""
+    from steering_support import tiny_tokenizer
+
+    return tiny_tokenizer()
+
+
+@pytest.fixture(scope="module")
+def lm(tok):
+    """A tiny randomly initialised causal LM over `tok`, wrapped as the protocol loads models."""
+    from steering_support import tiny_lm
+
+    return tiny_lm(tok)
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    """One httpx client for the tests' loopback servers (GitHub fake, webhook receiver)."""
+    with httpx.Client(timeout=5) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

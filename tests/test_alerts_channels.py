@@ -46,12 +46,6 @@ def alert(kind: str, tag: str = "1", **payload) -> Event:
     return Event(f"{kind}-{tag:0>16}", kind, "2026-06-01T23:59:59Z", {**defaults[kind], **payload})
 
 
-@pytest.fixture
-def http():
-    with httpx.Client(timeout=5) as client:
-        yield client
-
-
 def channel(tmp_path, env, name, http, **clients):
     return build_channel(name, load_config(Paths(tmp_path), env), Clients(http=http, **clients))
 

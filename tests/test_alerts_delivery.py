@@ -81,16 +81,11 @@ def servers():
 
 
 @pytest.fixture
-def paths(tmp_path) -> Paths:
+def decided_project(tmp_path) -> Paths:
+    """The registry and a ledger holding one decided verdict: one alert to deliver per channel."""
     paths = copy_registry(tmp_path)
     append_events(paths.ledger, [DECIDED])
     return paths
-
-
-@pytest.fixture
-def http():
-    with httpx.Client(timeout=5) as client:
-        yield client
 
 
 def run_delivery(paths: Paths, env: dict[str, str], http: httpx.Client, sleeps: list[float] | None = None):
@@ -110,27 +105,27 @@ def assert_each_channel_has_it_once(servers: Servers, event: Event = DECIDED) ->
     assert all(event.id in text for text in servers.slack.slack_texts())
 
 
-def test_decided_verdict_reaches_every_channel_once(paths, servers, http):
-    report = run_delivery(paths, servers.env(), http)
+def test_decided_verdict_reaches_every_channel_once(decided_project, servers, http):
+    report = run_delivery(decided_project, servers.env(), http)
     assert sorted(d.channel for d in report.delivered) == ["email", "github", "slack", "webhook"]
-    assert report.failed == [] and report.pending == 0 and read_outbox(paths) == []
+    assert report.failed == [] and report.pending == 0 and read_outbox(decided_project) == []
     assert_each_channel_has_it_once(servers)
     assert len(servers.webhook.posts) == len(servers.slack.posts) == len(servers.smtp.messages) == 1
-    assert {e.payload["channel"] for e in read_events(paths.ledger) if e.type == "alert_sent"} == {
+    assert {e.payload["channel"] for e in read_events(decided_project.ledger) if e.type == "alert_sent"} == {
         "email",
         "github",
         "slack",
         "webhook",
     }
     requests_before = len(servers.github.requests)
-    again = run_delivery(paths, servers.env(), http)
+    again = run_delivery(decided_project, servers.env(), http)
     assert again.delivered == [] and len(servers.github.requests) == requests_before
-    assert len(read_deliveries(paths)) == 4
+    assert len(read_deliveries(decided_project)) == 4
 
 
 @pytest.mark.parametrize("channel", ["github", "webhook", "slack", "email"])
 def test_crash_between_send_and_record_neither_loses_nor_duplicates(
-    paths, servers, http, monkeypatch, channel
+    decided_project, servers, http, monkeypatch, channel
 ):
     env = {k: v for k, v in servers.env().items() if k in CHANNEL_ENV[channel] + OPTIONAL_ENV[channel]}
 
@@ -139,11 +134,13 @@ def test_crash_between_send_and_record_neither_loses_nor_duplicates(
 
     monkeypatch.setattr(outbox, "record_delivery", crash)
     with pytest.raises(Crash):
-        run_delivery(paths, env, http)
-    assert [e.channel for e in read_outbox(paths)] == [channel] and read_deliveries(paths) == []
+        run_delivery(decided_project, env, http)
+    assert [e.channel for e in read_outbox(decided_project)] == [channel] and read_deliveries(
+        decided_project
+    ) == []
     monkeypatch.undo()
-    report = run_delivery(paths, env, http)
-    assert [d.channel for d in report.delivered] == [channel] and read_outbox(paths) == []
+    report = run_delivery(decided_project, env, http)
+    assert [d.channel for d in report.delivered] == [channel] and read_outbox(decided_project) == []
     if channel == "github":
         assert report.delivered[0].duplicate and len(servers.github.issues) == 1
         assert servers.github.comment_bodies(1) == []
@@ -156,9 +153,11 @@ def test_crash_between_send_and_record_neither_loses_nor_duplicates(
         assert len(texts) == 2 and texts[0] == texts[1] and DECIDED.id in texts[0]
 
 
-def test_crash_after_every_send_then_retry_delivers_everything_once(paths, servers, http, monkeypatch):
+def test_crash_after_every_send_then_retry_delivers_everything_once(
+    decided_project, servers, http, monkeypatch
+):
     """Every one of the 8 (event, channel) sends is followed by a crash once; reruns finish."""
-    append_events(paths.ledger, [RELEASE])
+    append_events(decided_project.ledger, [RELEASE])
     real_record = outbox.record_delivery
     crashed: set[str] = set()
 
@@ -170,14 +169,14 @@ def test_crash_after_every_send_then_retry_delivers_everything_once(paths, serve
 
     monkeypatch.setattr(outbox, "record_delivery", record_or_crash)
     runs = 0
-    while read_outbox(paths) or runs == 0:
+    while read_outbox(decided_project) or runs == 0:
         runs += 1
         try:
-            run_delivery(paths, servers.env(), http)
+            run_delivery(decided_project, servers.env(), http)
         except Crash:
             assert runs < 20
-    assert runs == 9 and len(crashed) == 8 and read_outbox(paths) == []
-    assert sorted(d.id for d in read_deliveries(paths)) == sorted(
+    assert runs == 9 and len(crashed) == 8 and read_outbox(decided_project) == []
+    assert sorted(d.id for d in read_deliveries(decided_project)) == sorted(
         f"{e.id}@{c}" for e in (DECIDED, RELEASE) for c in ("github", "webhook", "slack", "email")
     )
     assert len(servers.github.issues) == 2 and servers.github.comment_bodies(2) == []
@@ -187,20 +186,22 @@ def test_crash_after_every_send_then_retry_delivers_everything_once(paths, serve
     assert len(servers.smtp.messages) == 4 and len(set(servers.smtp.message_ids())) == 2
 
 
-def test_crash_after_record_before_removal_is_repaired_without_sending(paths, servers, http, monkeypatch):
+def test_crash_after_record_before_removal_is_repaired_without_sending(
+    decided_project, servers, http, monkeypatch
+):
     monkeypatch.setattr(outbox, "remove_entry", lambda *a, **k: (_ for _ in ()).throw(Crash()))
     with pytest.raises(Crash):
-        run_delivery(paths, servers.env(), http)
-    assert len(read_outbox(paths)) == 4 and len(read_deliveries(paths)) == 1
+        run_delivery(decided_project, servers.env(), http)
+    assert len(read_outbox(decided_project)) == 4 and len(read_deliveries(decided_project)) == 1
     monkeypatch.undo()
-    report = run_delivery(paths, servers.env(), http)
-    assert report.repaired == 1 and len(report.delivered) == 3 and read_outbox(paths) == []
+    report = run_delivery(decided_project, servers.env(), http)
+    assert report.repaired == 1 and len(report.delivered) == 3 and read_outbox(decided_project) == []
     assert len(servers.github.issues) == 1 and len(servers.webhook.posts) == 1
     assert len(servers.slack.posts) == 1 and len(servers.smtp.messages) == 1
 
 
 @pytest.mark.slow
-def test_process_killed_between_send_and_record(paths, servers, monkeypatch):
+def test_process_killed_between_send_and_record(decided_project, servers, monkeypatch):
     """A real process death (os._exit: no cleanup at all) right after the first send."""
     script = (
         "import datetime as dt, os, sys\n"
@@ -214,10 +215,10 @@ def test_process_killed_between_send_and_record(paths, servers, monkeypatch):
         "with default_clients() as clients:\n"
         "    deliver_pending(paths, config, clients, dt.datetime.now(dt.UTC))\n"
     )
-    (paths.root / "alerts.toml").write_text("[alerts]\nmax_tries = 1\n")
+    (decided_project.root / "alerts.toml").write_text("[alerts]\nmax_tries = 1\n")
     env = {k: v for k, v in os.environ.items() if k not in _all_channel_vars()}
     killed = subprocess.run(
-        [sys.executable, "-c", script, str(paths.root)],
+        [sys.executable, "-c", script, str(decided_project.root)],
         env={**env, **servers.env()},
         capture_output=True,
         text=True,
@@ -225,91 +226,103 @@ def test_process_killed_between_send_and_record(paths, servers, monkeypatch):
         cwd=REPO_ROOT,
     )
     assert killed.returncode == 137, killed.stderr
-    assert len(read_outbox(paths)) == 4 and read_deliveries(paths) == [] and len(servers.github.issues) == 1
+    assert (
+        len(read_outbox(decided_project)) == 4
+        and read_deliveries(decided_project) == []
+        and len(servers.github.issues) == 1
+    )
     _use_env(monkeypatch, servers.env())
-    assert main(["--root", str(paths.root), "alerts", "send"]) == 0
-    assert read_outbox(paths) == [] and len(read_deliveries(paths)) == 4
+    assert main(["--root", str(decided_project.root), "alerts", "send"]) == 0
+    assert read_outbox(decided_project) == [] and len(read_deliveries(decided_project)) == 4
     assert_each_channel_has_it_once(servers)
 
 
-def test_down_channel_keeps_its_alerts_and_does_not_block_others(paths, servers, http):
-    append_events(paths.ledger, [RELEASE])
+def test_down_channel_keeps_its_alerts_and_does_not_block_others(decided_project, servers, http):
+    append_events(decided_project.ledger, [RELEASE])
     servers.slack.fail_next(3, 503)
     sleeps: list[float] = []
-    report = run_delivery(paths, servers.env(), http, sleeps)
+    report = run_delivery(decided_project, servers.env(), http, sleeps)
     assert sorted({d.channel for d in report.delivered}) == ["email", "github", "webhook"]
     assert len(report.delivered) == 6 and report.deferred == {"slack": 1}
     [failure] = report.failed
     assert failure.channel == "slack" and failure.transient and "HTTP 503" in failure.error
     assert sleeps == [2.0, 4.0]
-    owed = read_outbox(paths)
+    owed = read_outbox(decided_project)
     assert [e.channel for e in owed] == ["slack", "slack"]
     assert owed[0].attempts == 3 and "HTTP 503" in owed[0].last_error and owed[1].attempts == 0
-    later = run_delivery(paths, servers.env(), http)
+    later = run_delivery(decided_project, servers.env(), http)
     assert [d.channel for d in later.delivered] == ["slack", "slack"] and later.delivered[0].attempts == 4
-    assert read_outbox(paths) == [] and len(servers.slack.requests) == 5 and len(servers.slack.posts) == 2
+    assert (
+        read_outbox(decided_project) == []
+        and len(servers.slack.requests) == 5
+        and len(servers.slack.posts) == 2
+    )
 
 
-def test_refused_connection_is_a_down_channel_too(paths, servers, http):
+def test_refused_connection_is_a_down_channel_too(decided_project, servers, http):
     env = {**servers.env(), "CAPE_SMTP_PORT": str(_closed_port())}
-    report = run_delivery(paths, env, http)
+    report = run_delivery(decided_project, env, http)
     assert [f.channel for f in report.failed] == ["email"] and "ConnectionRefusedError" in report.failed[
         0
     ].error
-    assert len(report.delivered) == 3 and [e.channel for e in read_outbox(paths)] == ["email"]
+    assert len(report.delivered) == 3 and [e.channel for e in read_outbox(decided_project)] == ["email"]
 
 
-def test_rejected_message_does_not_hold_up_the_rest_of_its_channel(paths, servers, http):
-    append_events(paths.ledger, [RELEASE])
+def test_rejected_message_does_not_hold_up_the_rest_of_its_channel(decided_project, servers, http):
+    append_events(decided_project.ledger, [RELEASE])
     servers.slack.fail_next(1, 400)
     sleeps: list[float] = []
-    report = run_delivery(paths, servers.env(), http, sleeps)
+    report = run_delivery(decided_project, servers.env(), http, sleeps)
     assert [(f.channel, f.transient) for f in report.failed] == [("slack", False)] and sleeps == []
     assert len(report.delivered) == 7 and report.deferred == {}
-    assert [(e.event.id, e.attempts) for e in read_outbox(paths)] == [(DECIDED.id, 1)]
+    assert [(e.event.id, e.attempts) for e in read_outbox(decided_project)] == [(DECIDED.id, 1)]
 
 
-def test_channel_switched_off_keeps_its_queue(paths, servers, http):
-    config = load_config(paths, servers.env())
-    queue_from_ledger(paths, config)
-    report = run_delivery(paths, {k: v for k, v in servers.env().items() if "SLACK" not in k}, http)
-    assert report.deferred == {"slack": 1} and [e.channel for e in read_outbox(paths)] == ["slack"]
+def test_channel_switched_off_keeps_its_queue(decided_project, servers, http):
+    config = load_config(decided_project, servers.env())
+    queue_from_ledger(decided_project, config)
+    report = run_delivery(decided_project, {k: v for k, v in servers.env().items() if "SLACK" not in k}, http)
+    assert report.deferred == {"slack": 1} and [e.channel for e in read_outbox(decided_project)] == ["slack"]
 
 
-def test_secrets_never_reach_logs_files_or_output(paths, servers, http, monkeypatch, caplog, capsys):
+def test_secrets_never_reach_logs_files_or_output(
+    decided_project, servers, http, monkeypatch, caplog, capsys
+):
     caplog.set_level(logging.DEBUG)
-    (paths.root / "alerts.toml").write_text("[alerts]\nmax_tries = 2\nbackoff_seconds = 0\n")
-    append_events(paths.ledger, [RELEASE])
+    (decided_project.root / "alerts.toml").write_text("[alerts]\nmax_tries = 2\nbackoff_seconds = 0\n")
+    append_events(decided_project.ledger, [RELEASE])
     servers.github.fail_next(1, 502)
     servers.slack.fail_next(5, 500)
-    run_delivery(paths, servers.env(), http)
+    run_delivery(decided_project, servers.env(), http)
     _use_env(monkeypatch, {**servers.env(), "CAPE_SMTP_PORT": str(_closed_port())})
-    assert main(["--root", str(paths.root), "alerts", "send"]) == 0
-    assert main(["--root", str(paths.root), "alerts", "status", "--json"]) == 0
-    assert main(["--root", str(paths.root), "alerts", "status"]) == 0
-    assert main(["--root", str(paths.root), "alerts", "test", "email"]) == 1
+    assert main(["--root", str(decided_project.root), "alerts", "send"]) == 0
+    assert main(["--root", str(decided_project.root), "alerts", "status", "--json"]) == 0
+    assert main(["--root", str(decided_project.root), "alerts", "status"]) == 0
+    assert main(["--root", str(decided_project.root), "alerts", "test", "email"]) == 1
     _use_env(monkeypatch, {**servers.env(), "CAPE_WEBHOOK_SECRET": "whsec_SECRET_but_wrong"})
-    assert main(["--root", str(paths.root), "alerts", "test", "webhook"]) == 1
-    assert main(["--root", str(paths.root), "alerts", "test", "github"]) == 0
+    assert main(["--root", str(decided_project.root), "alerts", "test", "webhook"]) == 1
+    assert main(["--root", str(decided_project.root), "alerts", "test", "github"]) == 0
     out, err = capsys.readouterr()
     ours = "\n".join(
         r.getMessage() + (r.exc_text or "") for r in caplog.records if not r.name.startswith("mail")
     )
     assert "HTTP Request: POST ***" in ours and "HTTP 500" in err and "ConnectionRefusedError" in err
     haystacks = {"logs": ours, "stdout": out, "stderr": err}
-    for file in paths.root.rglob("*"):
+    for file in decided_project.root.rglob("*"):
         if file.is_file():
-            haystacks[str(file.relative_to(paths.root))] = file.read_text(encoding="utf-8", errors="replace")
+            haystacks[str(file.relative_to(decided_project.root))] = file.read_text(
+                encoding="utf-8", errors="replace"
+            )
     assert "data/alerts/outbox.jsonl" in haystacks and "data/ledger/events.jsonl" in haystacks
     for name, secret in {**SECRETS, "wrong": "whsec_SECRET_but_wrong"}.items():
         leaks = [where for where, text in haystacks.items() if secret in text]
         assert leaks == [], f"{name} leaked into {leaks}"
 
 
-def test_cli_test_sends_a_marked_message_per_channel(paths, servers, monkeypatch, capsys):
+def test_cli_test_sends_a_marked_message_per_channel(decided_project, servers, monkeypatch, capsys):
     _use_env(monkeypatch, servers.env())
     for channel in ("github", "webhook", "slack", "email"):
-        assert main(["--root", str(paths.root), "alerts", "test", channel]) == 0
+        assert main(["--root", str(decided_project.root), "alerts", "test", channel]) == 0
     out = capsys.readouterr().out
     assert out.count("test message sent to") == 4
     [issue] = servers.github.issues
@@ -324,27 +337,27 @@ def test_cli_test_sends_a_marked_message_per_channel(paths, servers, monkeypatch
     )
     assert servers.slack.slack_texts()[0].startswith("*[TEST]")
     assert servers.smtp.messages[0]["Subject"].startswith("[TEST]")
-    assert read_outbox(paths) == [] and read_deliveries(paths) == []
+    assert read_outbox(decided_project) == [] and read_deliveries(decided_project) == []
 
 
-def test_cli_test_of_a_channel_that_is_off_is_a_usage_error(paths, monkeypatch, capsys):
+def test_cli_test_of_a_channel_that_is_off_is_a_usage_error(decided_project, monkeypatch, capsys):
     _use_env(monkeypatch, {})
-    assert main(["--root", str(paths.root), "alerts", "test", "slack"]) == 2
+    assert main(["--root", str(decided_project.root), "alerts", "test", "slack"]) == 2
     assert "CAPE_SLACK_WEBHOOK_URL" in capsys.readouterr().err
     with pytest.raises(SystemExit) as usage:
-        main(["--root", str(paths.root), "alerts", "test", "pager"])
+        main(["--root", str(decided_project.root), "alerts", "test", "pager"])
     assert usage.value.code == 2
 
 
-def test_cli_send_and_status_json(paths, servers, monkeypatch, capsys):
+def test_cli_send_and_status_json(decided_project, servers, monkeypatch, capsys):
     _use_env(monkeypatch, {k: v for k, v in servers.env().items() if not k.startswith("CAPE_SMTP")})
     monkeypatch.setenv("CAPE_SMTP_HOST", "127.0.0.1")
-    assert main(["--root", str(paths.root), "alerts", "send", "--json"]) == 0
+    assert main(["--root", str(decided_project.root), "alerts", "send", "--json"]) == 0
     captured = capsys.readouterr()
     sent = json.loads(captured.out)
     assert sent["queued"] == 3 and len(sent["delivered"]) == 3 and sent["pending"] == 0
     assert "alerts channel email is off" in captured.err
-    assert main(["--root", str(paths.root), "alerts", "status", "--json"]) == 0
+    assert main(["--root", str(decided_project.root), "alerts", "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["delivered"] == 3 and status["pending"] == 0
     assert status["channels"]["github"]["enabled"] and status["channels"]["github"]["delivered"] == 1
@@ -352,11 +365,11 @@ def test_cli_send_and_status_json(paths, servers, monkeypatch, capsys):
     assert status["channels"]["atom"]["enabled"]
 
 
-def test_cli_reports_a_broken_outbox_as_invalid_data(paths, monkeypatch, capsys):
+def test_cli_reports_a_broken_outbox_as_invalid_data(decided_project, monkeypatch, capsys):
     _use_env(monkeypatch, {})
-    paths.outbox.parent.mkdir(parents=True, exist_ok=True)
-    paths.outbox.write_text("{broken\n")
-    assert main(["--root", str(paths.root), "alerts", "status"]) == 1
+    decided_project.outbox.parent.mkdir(parents=True, exist_ok=True)
+    decided_project.outbox.write_text("{broken\n")
+    assert main(["--root", str(decided_project.root), "alerts", "status"]) == 1
     assert "outbox.jsonl" in capsys.readouterr().err
 
 
@@ -378,21 +391,21 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_cli_send_waits_for_the_run_lock(paths, monkeypatch, capsys):
+def test_cli_send_waits_for_the_run_lock(decided_project, monkeypatch, capsys):
     _use_env(monkeypatch, {})
-    with run_lock(paths.lock, timeout=0, started_at="2026-06-02T06:00:00Z"):
-        assert main(["--root", str(paths.root), "alerts", "send", "--wait", "0"]) == 1
+    with run_lock(decided_project.lock, timeout=0, started_at="2026-06-02T06:00:00Z"):
+        assert main(["--root", str(decided_project.root), "alerts", "send", "--wait", "0"]) == 1
     assert "run.lock" in capsys.readouterr().err
-    assert main(["--root", str(paths.root), "alerts", "send", "--wait", "0"]) == 0
+    assert main(["--root", str(decided_project.root), "alerts", "send", "--wait", "0"]) == 0
 
 
-def test_an_outbox_entry_that_is_not_an_alert_fails_alone(paths, servers, http):
-    config = load_config(paths, servers.env())
-    queue_from_ledger(paths, config)
+def test_an_outbox_entry_that_is_not_an_alert_fails_alone(decided_project, servers, http):
+    config = load_config(decided_project, servers.env())
+    queue_from_ledger(decided_project, config)
     bogus = Event("new_score-0000000000000000", "new_score", "2026-06-01T00:00:00Z", {})
     stray = outbox.OutboxEntry("new_score-0000000000000000@webhook", "webhook", bogus, bogus.at)
-    outbox.write_outbox(paths, [stray, *read_outbox(paths)])
-    report = run_delivery(paths, servers.env(), http)
+    outbox.write_outbox(decided_project, [stray, *read_outbox(decided_project)])
+    report = run_delivery(decided_project, servers.env(), http)
     assert [(f.entry_id, f.transient) for f in report.failed] == [(stray.id, False)]
     assert "not alertable" in report.failed[0].error and len(report.delivered) == 4
-    assert [e.id for e in read_outbox(paths)] == [stray.id]
+    assert [e.id for e in read_outbox(decided_project)] == [stray.id]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
-from scraper_support import fixture, fresh_root
+from scraper_support import fixture
 
 from tracker.merge import MergePolicy, MergeState, decide, merge_batch
 from tracker.paths import Paths
@@ -40,13 +39,8 @@ def _raw(**changes: object) -> RawScore:
 
 
 @pytest.fixture()
-def paths(tmp_path: Path) -> Paths:
-    return Paths(fresh_root(tmp_path))
-
-
-@pytest.fixture()
-def state(paths: Paths) -> MergeState:
-    return load_state(paths)
+def state(identity_project: Paths) -> MergeState:
+    return load_state(identity_project)
 
 
 def test_new_score_then_same_score_is_a_no_op(state: MergeState) -> None:
@@ -203,23 +197,25 @@ def test_agent_system_of_an_unknown_model_is_counted_not_stored(state: MergeStat
     assert outcome.unattributed == 1 and outcome.new_models == [] and outcome.new_observations == []
 
 
-def test_accept_stores_the_held_value_and_reject_keeps_it_out(paths: Paths, state: MergeState) -> None:
+def test_accept_stores_the_held_value_and_reject_keeps_it_out(
+    identity_project: Paths, state: MergeState
+) -> None:
     merge_batch(state, [_raw()], now=NOW)
     merge_batch(
         state, [_raw(score=60.0, retrieved_at="2026-05-11T00:00:00Z")], now=NOW + dt.timedelta(days=30)
     )
     merge_batch(state, [_raw(score=101.0, raw_model="claude-opus-4-6_64K")], now=NOW)
-    save_state(paths, state)
-    jump, invalid = read_quarantine(paths.quarantine)
-    entry, events = decide(paths, jump.id, "accepted", now=NOW + dt.timedelta(days=31))
+    save_state(identity_project, state)
+    jump, invalid = read_quarantine(identity_project.quarantine)
+    entry, events = decide(identity_project, jump.id, "accepted", now=NOW + dt.timedelta(days=31))
     assert entry.status == "accepted" and events[0].type == "score_changed"
-    assert [o.score for o in read_observations(paths.scores)] == [90.53, 60.0]
-    assert read_events(paths.ledger)[-1].payload["new"] == 60.0
+    assert [o.score for o in read_observations(identity_project.scores)] == [90.53, 60.0]
+    assert read_events(identity_project.ledger)[-1].payload["new"] == 60.0
     with pytest.raises(ValidationError, match="already accepted"):
-        decide(paths, jump.id, "rejected", now=NOW)
+        decide(identity_project, jump.id, "rejected", now=NOW)
     with pytest.raises(ValidationError, match="score"):  # an out-of-range value can never be accepted
-        decide(paths, invalid.id, "accepted", now=NOW)
-    rejected, _ = decide(paths, invalid.id, "rejected", now=NOW)
-    assert rejected.status == "rejected" and len(read_observations(paths.scores)) == 2
+        decide(identity_project, invalid.id, "accepted", now=NOW)
+    rejected, _ = decide(identity_project, invalid.id, "rejected", now=NOW)
+    assert rejected.status == "rejected" and len(read_observations(identity_project.scores)) == 2
     with pytest.raises(ValidationError, match="no quarantine entry"):
-        decide(paths, "q-000000000000", "accepted", now=NOW)
+        decide(identity_project, "q-000000000000", "accepted", now=NOW)

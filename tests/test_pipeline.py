@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from pipeline_support import copy_registry
 
 from tracker import pipeline
 from tracker.clock import instant_for
@@ -90,13 +89,6 @@ def stand_ins(log: list[str] | None = None) -> list[Step]:
     ]
 
 
-@pytest.fixture
-def paths(tmp_path: Path) -> Paths:
-    root = tmp_path / "project"
-    (root / "data").mkdir(parents=True)
-    return copy_registry(root)
-
-
 def run(paths: Paths, steps, **kw):
     options = {
         "as_of": NOW.date(),
@@ -110,9 +102,9 @@ def run(paths: Paths, steps, **kw):
     return pipeline.run(paths, **options)
 
 
-def test_steps_run_in_order_and_the_summary_says_what_is_new(paths):
+def test_steps_run_in_order_and_the_summary_says_what_is_new(registered_project):
     log: list[str] = []
-    summary = run(paths, stand_ins(log))
+    summary = run(registered_project, stand_ins(log))
     assert log == ["scrape", "check", "site"]
     assert summary.ok
     assert [s.status for s in summary.steps] == [WARNING, OK, OK]
@@ -120,13 +112,13 @@ def test_steps_run_in_order_and_the_summary_says_what_is_new(paths):
     assert [e.type for e in summary.changed] == ["verdict_decided"]
     assert summary.failed_sources == [{"source": "hle", "error": "HTTP 503"}]
     assert [v["status"] for v in summary.verdicts] == STATUSES
-    assert summary.site == str(paths.site_out / "index.html")
-    assert (paths.site_out / "index.html").read_text() == f"<p>as of {NOW.date()}</p>\n"
+    assert summary.site == str(registered_project.site_out / "index.html")
+    assert (registered_project.site_out / "index.html").read_text() == f"<p>as of {NOW.date()}</p>\n"
 
 
-def test_text_summary_ends_with_the_seven_statuses_and_the_site(paths):
-    lines = pipeline.summary_lines(run(paths, stand_ins()))
-    assert lines[-1] == f"site: {paths.site_out / 'index.html'}"
+def test_text_summary_ends_with_the_seven_statuses_and_the_site(registered_project):
+    lines = pipeline.summary_lines(run(registered_project, stand_ins()))
+    assert lines[-1] == f"site: {registered_project.site_out / 'index.html'}"
     statuses = lines[-8:-1]
     assert [line.split()[0] for line in statuses] == [f"P{i}" for i in range(1, 8)]
     assert [line.split()[1] for line in statuses] == STATUSES
@@ -135,8 +127,8 @@ def test_text_summary_ends_with_the_seven_statuses_and_the_site(paths):
     assert "\x1b" not in text and "Model ?[31mOne" in text
 
 
-def test_json_summary_is_strict_json(paths):
-    data = run(paths, stand_ins()).to_json()
+def test_json_summary_is_strict_json(registered_project):
+    data = run(registered_project, stand_ins()).to_json()
     decoded = json.loads(json.dumps(data, allow_nan=False))
     assert (
         decoded["ok"] is True
@@ -147,22 +139,22 @@ def test_json_summary_is_strict_json(paths):
     assert decoded["new"][0]["payload"]["lab"] == "Lab"
 
 
-def test_a_second_run_with_nothing_new_reports_nothing_and_writes_nothing(paths):
-    run(paths, stand_ins())
-    before = {p: p.read_bytes() for p in paths.root.rglob("*") if p.is_file()}
-    again = run(paths, stand_ins(), now=NOW + dt.timedelta(hours=2))
+def test_a_second_run_with_nothing_new_reports_nothing_and_writes_nothing(registered_project):
+    run(registered_project, stand_ins())
+    before = {p: p.read_bytes() for p in registered_project.root.rglob("*") if p.is_file()}
+    again = run(registered_project, stand_ins(), now=NOW + dt.timedelta(hours=2))
     assert again.new == () and again.changed == ()
-    assert {p: p.read_bytes() for p in paths.root.rglob("*") if p.is_file()} == before
+    assert {p: p.read_bytes() for p in registered_project.root.rglob("*") if p.is_file()} == before
 
 
-def test_a_failing_step_is_reported_and_the_later_steps_still_run(paths):
+def test_a_failing_step_is_reported_and_the_later_steps_still_run(registered_project):
     def broken(ctx):
         raise ValueError("scores.csv row 7: score: not a number")
 
     log: list[str] = []
     steps = stand_ins(log)
     steps[1] = Step("check", broken)
-    summary = run(paths, steps)
+    summary = run(registered_project, steps)
     assert log == ["scrape", "site"]
     assert not summary.ok
     assert summary.steps[1].status == FAILED
@@ -170,21 +162,21 @@ def test_a_failing_step_is_reported_and_the_later_steps_still_run(paths):
     assert summary.site is not None
 
 
-def test_a_missing_optional_step_is_reported_not_fatal_but_a_missing_required_one_fails(paths):
+def test_a_missing_optional_step_is_reported_not_fatal_but_a_missing_required_one_fails(registered_project):
     def missing(ctx):
         need("tracker_no_such_extra")
         return StepResult()
 
-    optional = run(paths, [*stand_ins(), Step("steering", missing, optional=True)])
+    optional = run(registered_project, [*stand_ins(), Step("steering", missing, optional=True)])
     assert optional.ok and optional.steps[-1].status == UNAVAILABLE
     assert "tracker_no_such_extra is not installed" in optional.steps[-1].summary
-    required = run(paths, [*stand_ins(), Step("extra", missing)])
+    required = run(registered_project, [*stand_ins(), Step("extra", missing)])
     assert not required.ok and required.steps[-1].status == FAILED
 
 
-def test_checkpoints_come_before_and_after_every_step(paths):
+def test_checkpoints_come_before_and_after_every_step(registered_project):
     seen: list[str] = []
-    run(paths, stand_ins(), checkpoint=seen.append)
+    run(registered_project, stand_ins(), checkpoint=seen.append)
     assert seen == [
         "before-scrape",
         "after-scrape",
@@ -208,11 +200,13 @@ def test_pause_hook_sleeps_only_at_its_point():
     assert slept[-1] == 3600
 
 
-def test_replay_works_on_a_scratch_copy_with_the_ledger_cut_at_the_replayed_instant(paths):
+def test_replay_works_on_a_scratch_copy_with_the_ledger_cut_at_the_replayed_instant(registered_project):
     june, september = dt.datetime(2026, 6, 1, 5, tzinfo=dt.UTC), dt.datetime(2026, 9, 1, 5, tzinfo=dt.UTC)
-    append_events(paths.ledger, [new_model_event(june, "June"), new_model_event(september, "September")])
-    atomic_write_text(paths.scores, "model_id\n")
-    before = {p: p.read_bytes() for p in paths.root.rglob("*") if p.is_file()}
+    append_events(
+        registered_project.ledger, [new_model_event(june, "June"), new_model_event(september, "September")]
+    )
+    atomic_write_text(registered_project.scores, "model_id\n")
+    before = {p: p.read_bytes() for p in registered_project.root.rglob("*") if p.is_file()}
     seen: dict[str, object] = {}
 
     def look(ctx: RunContext) -> StepResult:
@@ -227,73 +221,75 @@ def test_replay_works_on_a_scratch_copy_with_the_ledger_cut_at_the_replayed_inst
 
     day = dt.date(2026, 7, 1)
     summary = pipeline.run(
-        paths,
+        registered_project,
         as_of=day,
         now=instant_for(day),
         offline=False,
         send_alerts=True,
-        out_dir=paths.root / "_site-2026-07-01",
+        out_dir=registered_project.root / "_site-2026-07-01",
         steps=[Step("look", look)],
         replay=True,
     )
     assert summary.replay and summary.offline
     assert seen["names"] == ["June"]
-    assert seen["root"] != paths.root and not Path(seen["root"]).exists()
+    assert seen["root"] != registered_project.root and not Path(seen["root"]).exists()
     assert seen["offline"] is True and seen["send"] is False
-    assert {p: p.read_bytes() for p in paths.root.rglob("*") if p.is_file()} == before
+    assert {p: p.read_bytes() for p in registered_project.root.rglob("*") if p.is_file()} == before
 
 
-def test_replay_skips_the_scrape(paths):
+def test_replay_skips_the_scrape(registered_project):
     ctx = RunContext(
-        paths=paths,
+        paths=registered_project,
         as_of=dt.date(2026, 7, 1),
         now=instant_for(dt.date(2026, 7, 1)),
         offline=True,
         replay=True,
         send_alerts=False,
-        out_dir=paths.site_out,
+        out_dir=registered_project.site_out,
     )
     result = real_scrape(ctx)
     assert result.status == SKIPPED and "nothing fetched" in result.summary
 
 
-def test_cut_ledger_keeps_events_up_to_the_instant(paths):
+def test_cut_ledger_keeps_events_up_to_the_instant(registered_project):
     events = [new_model_event(NOW - dt.timedelta(days=d), f"m{d}") for d in (3, 2, 1, 0)]
-    append_events(paths.ledger, events)
-    assert cut_ledger(paths.ledger, NOW - dt.timedelta(days=2)) == 2
-    assert [e.payload["name"] for e in read_events(paths.ledger)] == ["m3", "m2"]
+    append_events(registered_project.ledger, events)
+    assert cut_ledger(registered_project.ledger, NOW - dt.timedelta(days=2)) == 2
+    assert [e.payload["name"] for e in read_events(registered_project.ledger)] == ["m3", "m2"]
 
 
-def test_stale_temporary_files_of_a_killed_run_are_removed(paths):
-    stale = paths.data / "ledger" / ".events.jsonl.abc123.tmp"
+def test_stale_temporary_files_of_a_killed_run_are_removed(registered_project):
+    stale = registered_project.data / "ledger" / ".events.jsonl.abc123.tmp"
     stale.parent.mkdir(parents=True)
     stale.write_text("half")
-    keep = paths.data / "notes.tmp"
+    keep = registered_project.data / "notes.tmp"
     keep.write_text("not ours")
-    run(paths, stand_ins())
+    run(registered_project, stand_ins())
     assert not stale.exists() and keep.exists()
 
 
-def test_the_run_lock_refuses_a_second_holder_and_names_the_first(paths):
+def test_the_run_lock_refuses_a_second_holder_and_names_the_first(registered_project):
     with (
-        run_lock(paths.lock, timeout=0, started_at="2026-11-20T06:17:00Z"),
+        run_lock(registered_project.lock, timeout=0, started_at="2026-11-20T06:17:00Z"),
         pytest.raises(RunLocked) as caught,
-        run_lock(paths.lock, timeout=0.3, started_at="x"),
+        run_lock(registered_project.lock, timeout=0.3, started_at="x"),
     ):
         pass
     message = str(caught.value)
     assert (
-        f"pid {os.getpid()}" in message and "2026-11-20T06:17:00Z" in message and str(paths.lock) in message
+        f"pid {os.getpid()}" in message
+        and "2026-11-20T06:17:00Z" in message
+        and str(registered_project.lock) in message
     )
-    with run_lock(paths.lock, timeout=0, started_at="again"):
+    with run_lock(registered_project.lock, timeout=0, started_at="again"):
         pass
 
 
-def test_the_run_lock_waits_for_the_holder_to_finish(paths):
+def test_the_run_lock_waits_for_the_holder_to_finish(registered_project):
     held, release = threading.Event(), threading.Event()
 
     def holder():
-        with run_lock(paths.lock, timeout=0, started_at="first"):
+        with run_lock(registered_project.lock, timeout=0, started_at="first"):
             held.set()
             release.wait(5)
 
@@ -303,29 +299,29 @@ def test_the_run_lock_waits_for_the_holder_to_finish(paths):
     waits: list[str] = []
     threading.Timer(0.4, release.set).start()
     started = time.monotonic()
-    with run_lock(paths.lock, timeout=10, started_at="second", on_wait=waits.append):
+    with run_lock(registered_project.lock, timeout=10, started_at="second", on_wait=waits.append):
         waited = time.monotonic() - started
     thread.join()
     assert 0.3 < waited < 5
     assert len(waits) == 1 and "waiting up to 10 s" in waits[0]
 
 
-def test_the_site_stamp_matches_only_the_same_inputs_and_intact_files(paths):
+def test_the_site_stamp_matches_only_the_same_inputs_and_intact_files(registered_project):
     from tracker.site import cache as sitecache
 
-    atomic_write_text(paths.scores, "model_id\n")
+    atomic_write_text(registered_project.scores, "model_id\n")
     day = dt.date(2026, 11, 20)
-    digest = sitecache.inputs_digest(paths, day)
-    out = paths.site_out
+    digest = sitecache.inputs_digest(registered_project, day)
+    out = registered_project.site_out
     atomic_write_text(out / "index.html", "<p>built</p>\n")
     assert not sitecache.is_current(out, digest), "no stamp yet"
     sitecache.record(out, digest)
     assert sitecache.is_current(out, digest)
-    assert sitecache.inputs_digest(paths, day) == digest
-    assert sitecache.inputs_digest(paths, day + dt.timedelta(days=1)) != digest
-    (paths.data / ".run.lock").write_text("runtime file: not an input")
-    assert sitecache.inputs_digest(paths, day) == digest
-    atomic_write_text(paths.scores, "model_id\nnew\n")
-    assert sitecache.inputs_digest(paths, day) != digest
+    assert sitecache.inputs_digest(registered_project, day) == digest
+    assert sitecache.inputs_digest(registered_project, day + dt.timedelta(days=1)) != digest
+    (registered_project.data / ".run.lock").write_text("runtime file: not an input")
+    assert sitecache.inputs_digest(registered_project, day) == digest
+    atomic_write_text(registered_project.scores, "model_id\nnew\n")
+    assert sitecache.inputs_digest(registered_project, day) != digest
     atomic_write_text(out / "index.html", "<p>edited by hand</p>\n")
     assert not sitecache.is_current(out, digest)

@@ -48,7 +48,8 @@ def _crawl(paths: Paths, server: ScriptedServer, now: dt.datetime) -> tuple[obje
 
 
 @pytest.fixture()
-def paths(tmp_path: Path) -> Paths:
+def crawled_project(tmp_path: Path) -> Paths:
+    """The identity table after a first crawl of two organisations (the catalogue's baseline)."""
     paths = Paths(fresh_root(tmp_path))
     with scripted_server() as server:
         server.script(_first_page_key("meta-llama"), {"body": _page("meta-llama/Meta-Llama-3-8B-Instruct")})
@@ -58,15 +59,15 @@ def paths(tmp_path: Path) -> Paths:
     return paths
 
 
-def test_baseline_crawl_fills_the_catalogue_without_announcing(paths: Paths) -> None:
-    rows = {r.repo_id: r for r in read_catalogue(paths.data / "hf_models.csv")}
+def test_baseline_crawl_fills_the_catalogue_without_announcing(crawled_project: Paths) -> None:
+    rows = {r.repo_id: r for r in read_catalogue(crawled_project.data / "hf_models.csv")}
     assert set(rows) == {"meta-llama/Meta-Llama-3-8B-Instruct", "facebook/bart-base"}
     bart = rows["facebook/bart-base"]
     assert bart.first_seen == "2026-06-01T06:00:00Z" and bart.created_at == "2022-03-02T23:29:05Z"
-    assert not [e for e in read_events(paths.ledger) if e.type == "new_open_weights"]
+    assert not [e for e in read_events(crawled_project.ledger) if e.type == "new_open_weights"]
 
 
-def test_second_crawl_pages_through_429_and_announces_only_the_new_repo(paths: Paths) -> None:
+def test_second_crawl_pages_through_429_and_announces_only_the_new_repo(crawled_project: Paths) -> None:
     with scripted_server() as server:
         next_url = "{base}/api/models?author=meta-llama&cursor=page2"
         server.script(
@@ -88,40 +89,49 @@ def test_second_crawl_pages_through_429_and_announces_only_the_new_repo(paths: P
                 "headers": {"Link": '<{base}/api/models?author=facebook&cursor=never>; rel="next"'},
             },
         )
-        report, sleeps = _crawl(paths, server, DAY2)
+        report, sleeps = _crawl(crawled_project, server, DAY2)
     hub = report.sources["hf_hub"]
     assert hub.status == "ok" and hub.new_open_weights == ["meta-llama/Llama-3.1-8B-Instruct"]
     assert sleeps == [3.0]
     assert "cursor=never" not in " ".join(r["query"] for r in server.requests)  # all known: paging stopped
-    (event,) = [e for e in read_events(paths.ledger) if e.type == "new_open_weights"]
+    (event,) = [e for e in read_events(crawled_project.ledger) if e.type == "new_open_weights"]
     assert (
         event.payload["repo_id"] == "meta-llama/Llama-3.1-8B-Instruct" and event.at == "2026-06-02T06:00:00Z"
     )
     assert event.payload["steerable"] is False
-    rows = {r.repo_id: r for r in read_catalogue(paths.data / "hf_models.csv")}
+    rows = {r.repo_id: r for r in read_catalogue(crawled_project.data / "hf_models.csv")}
     assert rows["meta-llama/Meta-Llama-3-8B-Instruct"].first_seen == "2026-06-01T06:00:00Z"  # kept
-    assert (paths.cache / "hf_hub" / "meta-llama" / "page-02.json").exists()
-    before = (paths.data / "hf_models.csv").read_bytes()
+    assert (crawled_project.cache / "hf_hub" / "meta-llama" / "page-02.json").exists()
+    before = (crawled_project.data / "hf_models.csv").read_bytes()
     offline = scrape(
-        paths, ["hf_hub"], offline=True, now=DAY2 + dt.timedelta(hours=1), config=_config(server)
+        crawled_project, ["hf_hub"], offline=True, now=DAY2 + dt.timedelta(hours=1), config=_config(server)
     )
-    assert offline.sources["hf_hub"].records == 3 and (paths.data / "hf_models.csv").read_bytes() == before
+    assert (
+        offline.sources["hf_hub"].records == 3
+        and (crawled_project.data / "hf_models.csv").read_bytes() == before
+    )
 
 
-def test_a_failing_organisation_fails_the_source_and_changes_nothing(paths: Paths) -> None:
-    before = (paths.data / "hf_models.csv").read_bytes()
+def test_a_failing_organisation_fails_the_source_and_changes_nothing(crawled_project: Paths) -> None:
+    before = (crawled_project.data / "hf_models.csv").read_bytes()
     with scripted_server() as server:
         server.script(_first_page_key("meta-llama"), {"body": _page("meta-llama/Llama-3.1-8B-Instruct")})
         server.script(_first_page_key("facebook"), {"status": 500})
-        report, _ = _crawl(paths, server, DAY2)
+        report, _ = _crawl(crawled_project, server, DAY2)
     assert report.sources["hf_hub"].status == "failed" and "HTTP 500" in report.sources["hf_hub"].error
-    assert (paths.data / "hf_models.csv").read_bytes() == before
+    assert (crawled_project.data / "hf_models.csv").read_bytes() == before
 
 
-def test_models_new_lists_repos_first_seen_since(paths: Paths, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--root", str(paths.root), "models", "new", "--since", "2026-06-01", "--json"]) == 0
+def test_models_new_lists_repos_first_seen_since(
+    crawled_project: Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["--root", str(crawled_project.root), "models", "new", "--since", "2026-06-01", "--json"]) == 0
+    )
     listed = json.loads(capsys.readouterr().out)
     assert [r["repo_id"] for r in listed] == ["facebook/bart-base", "meta-llama/Meta-Llama-3-8B-Instruct"]
     assert set(listed[0]) == {f.name for f in dataclasses.fields(hf_hub.HubModel)}
-    assert main(["--root", str(paths.root), "models", "new", "--since", "2026-06-02", "--json"]) == 0
+    assert (
+        main(["--root", str(crawled_project.root), "models", "new", "--since", "2026-06-02", "--json"]) == 0
+    )
     assert json.loads(capsys.readouterr().out) == []

@@ -80,7 +80,8 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def root(baseline: Path, tmp_path: Path) -> Path:
+def baseline_copy(baseline: Path, tmp_path: Path) -> Path:
+    """A scratch copy of the first real run's project (`baseline`), free to change."""
     copy = tmp_path / "copy"
     shutil.copytree(baseline, copy)
     return copy
@@ -109,19 +110,25 @@ def test_first_run_stores_real_content_and_caches_it(baseline: Path) -> None:
     assert all(e.at == "2026-04-11T06:00:00Z" for e in frontier)
 
 
-def test_nothing_new_downloads_nothing_and_changes_nothing(root: Path) -> None:
-    before = _snapshot(root)
-    ledger = (root / "data/ledger/events.jsonl").read_bytes()
+def test_nothing_new_downloads_nothing_and_changes_nothing(baseline_copy: Path) -> None:
+    before = _snapshot(baseline_copy)
+    ledger = (baseline_copy / "data/ledger/events.jsonl").read_bytes()
     with scripted_server() as server:
         server.script(EPOCH_PATH, {"body": epoch_zip(), "etag": '"e1"'})
         server.script(SWE_PATH, {"body": swebench_json(), "etag": '"s1"'})
-        report, _ = _run(Paths(root), server, now=NOW + dt.timedelta(days=1))
+        report, _ = _run(Paths(baseline_copy), server, now=NOW + dt.timedelta(days=1))
     assert [r.status for r in report.sources.values()] == ["not_modified", "not_modified"]
     assert [r["headers"].get("If-None-Match") for r in server.requests] == ['"e1"', '"s1"']
-    assert _snapshot(root) == before and (root / "data/ledger/events.jsonl").read_bytes() == ledger
-    offline = scrape(Paths(root), offline=True, now=NOW + dt.timedelta(days=2))
+    assert (
+        _snapshot(baseline_copy) == before
+        and (baseline_copy / "data/ledger/events.jsonl").read_bytes() == ledger
+    )
+    offline = scrape(Paths(baseline_copy), offline=True, now=NOW + dt.timedelta(days=2))
     assert offline.sources["epoch"].status == "offline" and offline.sources["epoch"].records == 223
-    assert _snapshot(root) == before and (root / "data/ledger/events.jsonl").read_bytes() == ledger
+    assert (
+        _snapshot(baseline_copy) == before
+        and (baseline_copy / "data/ledger/events.jsonl").read_bytes() == ledger
+    )
 
 
 def _renamed_column_zip() -> bytes:
@@ -147,20 +154,20 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_fault_fails_the_source_and_leaves_its_data_alone(root: Path, fault: str) -> None:
+def test_fault_fails_the_source_and_leaves_its_data_alone(baseline_copy: Path, fault: str) -> None:
     answer, message = FAULTS[fault]
-    before = _snapshot(root)
+    before = _snapshot(baseline_copy)
     with scripted_server() as server:
         server.script(EPOCH_PATH, answer)
         server.script(SWE_PATH, {"body": swebench_json(), "etag": '"s1"'})
-        report, sleeps = _run(Paths(root), server, now=NOW + dt.timedelta(days=1))
+        report, sleeps = _run(Paths(baseline_copy), server, now=NOW + dt.timedelta(days=1))
     epoch_report = report.sources["epoch"]
     assert epoch_report.status == "failed" and message in epoch_report.error
     assert report.sources["swebench"].status == "not_modified"  # the other source went on
-    assert _snapshot(root) == before
-    health = json.loads((root / "data/sources.json").read_text())
+    assert _snapshot(baseline_copy) == before
+    health = json.loads((baseline_copy / "data/sources.json").read_text())
     assert health["epoch"]["status"] == "failed" and health["epoch"]["last_success"] == "2026-04-11T06:00:00Z"
-    failed = [e for e in read_events(root / "data/ledger/events.jsonl") if e.type == "source_failed"]
+    failed = [e for e in read_events(baseline_copy / "data/ledger/events.jsonl") if e.type == "source_failed"]
     assert failed[-1].payload == {"source": "epoch", "error": epoch_report.error}
     assert report.to_json()["sources"]["epoch"]["status"] == "failed"
     if fault == "429":

@@ -24,17 +24,7 @@ from tracker.steering.side_effects import neutral_windows, side_effects, special
 NEUTRAL = (REPO / "data" / "neutral.txt").read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def tok():
-    return tiny_tokenizer()
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -22,17 +22,11 @@ NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 SHA = "a" * 40
 
 
-@pytest.fixture
-def paths(tmp_path) -> Paths:
-    (tmp_path / "data").mkdir()
-    return Paths(tmp_path)
-
-
-def test_ingest_stores_the_result_and_records_one_event(paths):
-    done = ingest(paths, make_result(), now=NOW)
-    assert done.path == paths.steering / "org__name__0123456789ab__p2.json"
+def test_ingest_stores_the_result_and_records_one_event(empty_project):
+    done = ingest(empty_project, make_result(), now=NOW)
+    assert done.path == empty_project.steering / "org__name__0123456789ab__p2.json"
     assert json.loads(done.path.read_text())["verdict"] == "PASS"
-    events = read_events(paths.ledger)
+    events = read_events(empty_project.ledger)
     assert [e.type for e in events] == ["steering_result"]
     assert events[0].payload == {
         "model_id": "org/name",
@@ -45,40 +39,40 @@ def test_ingest_stores_the_result_and_records_one_event(paths):
     assert events[0].at == "2026-06-01T12:00:00Z"
 
 
-def test_ingest_refuses_a_second_result_for_the_same_revision(paths):
-    ingest(paths, make_result(), now=NOW)
+def test_ingest_refuses_a_second_result_for_the_same_revision(empty_project):
+    ingest(empty_project, make_result(), now=NOW)
     other = make_result(timing={"total_s": 999.0})
     with pytest.raises(IngestError, match="already in"):
-        ingest(paths, other, now=NOW)
-    assert len(read_events(paths.ledger)) == 1
+        ingest(empty_project, other, now=NOW)
+    assert len(read_events(empty_project.ledger)) == 1
 
 
-def test_ingesting_the_same_result_again_is_idempotent(paths):
-    ingest(paths, make_result(), now=NOW)
-    again = ingest(paths, make_result(), now=NOW)
-    assert again.event is None and len(read_events(paths.ledger)) == 1
+def test_ingesting_the_same_result_again_is_idempotent(empty_project):
+    ingest(empty_project, make_result(), now=NOW)
+    again = ingest(empty_project, make_result(), now=NOW)
+    assert again.event is None and len(read_events(empty_project.ledger)) == 1
 
 
-def test_invalid_result_leaves_data_untouched(paths):
+def test_invalid_result_leaves_data_untouched(empty_project):
     bad = make_result(verdict="FAIL")
     with pytest.raises(IngestError) as caught:
-        ingest(paths, bad, now=NOW)
+        ingest(empty_project, bad, now=NOW)
     assert any("verdict" in p for p in caught.value.problems)
-    assert not paths.steering.exists() and not paths.ledger.exists()
+    assert not empty_project.steering.exists() and not empty_project.ledger.exists()
 
 
 def test_result_filename_is_safe():
     assert result_filename("Org/Na me:1", "b" * 40) == "Org__Na-me-1__bbbbbbbbbbbb.json"
 
 
-def test_cli_ingest_reports_success_and_refusal(paths, tmp_path, capsys):
+def test_cli_ingest_reports_success_and_refusal(empty_project, tmp_path, capsys):
     good = tmp_path / "good.json"
     good.write_text(json.dumps(make_result()))
-    assert main(["--root", str(paths.root), "steer", "ingest", str(good)]) == 0
+    assert main(["--root", str(empty_project.root), "steer", "ingest", str(good)]) == 0
     assert "stored" in capsys.readouterr().out
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
-    assert main(["--root", str(paths.root), "steer", "ingest", str(broken)]) == 1
+    assert main(["--root", str(empty_project.root), "steer", "ingest", str(broken)]) == 1
     assert "not JSON" in capsys.readouterr().err
 
 
@@ -117,8 +111,8 @@ def write_catalogue(paths: Paths, rows: list[dict[str, str]]) -> None:
 CONFIG = queue.QueueConfig(architectures=frozenset({"LlamaForCausalLM", "Qwen2ForCausalLM"}))
 
 
-def test_missing_catalogue_plans_nothing(paths):
-    assert queue.plan(paths, CONFIG) == []
+def test_missing_catalogue_plans_nothing(empty_project):
+    assert queue.plan(empty_project, CONFIG) == []
 
 
 @pytest.mark.parametrize(
@@ -136,11 +130,11 @@ def test_missing_catalogue_plans_nothing(paths):
         ({"steerable": "false", "skip_reason": "no safetensors"}, "no safetensors"),
     ],
 )
-def test_models_that_do_not_qualify_say_why(paths, changes, reason):
-    write_catalogue(paths, [catalogue_row("org/model", **changes)])
-    [item] = queue.review(paths, CONFIG)
+def test_models_that_do_not_qualify_say_why(empty_project, changes, reason):
+    write_catalogue(empty_project, [catalogue_row("org/model", **changes)])
+    [item] = queue.review(empty_project, CONFIG)
     assert item.status == "skipped" and reason in item.reason
-    assert queue.plan(paths, CONFIG) == []
+    assert queue.plan(empty_project, CONFIG) == []
 
 
 def test_runner_memory_sets_the_size_limit():
@@ -166,7 +160,8 @@ class DispatchServer(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def github():
+def dispatch_api():
+    """GitHub's workflow_dispatch endpoint on 127.0.0.1, behind an httpx client."""
     DispatchServer.calls, DispatchServer.status = [], 204
     server = ThreadingHTTPServer(("127.0.0.1", 0), DispatchServer)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -177,47 +172,51 @@ def github():
     server.server_close()
 
 
-def test_dispatch_posts_workflow_dispatch_and_never_twice(paths, github):
+def test_dispatch_posts_workflow_dispatch_and_never_twice(empty_project, dispatch_api):
     write_catalogue(
-        paths,
+        empty_project,
         [
             catalogue_row("org/a"),
             catalogue_row("org/b", kind="instruct"),
             catalogue_row("org/c", kind="adapter"),
         ],
     )
-    items = queue.plan(paths, CONFIG)
+    items = queue.plan(empty_project, CONFIG)
     assert [i.key for i in items] == [f"org/a@{SHA}", f"org/b@{SHA}"]
-    done = queue.dispatch(paths, items, github, "owner/cape-tracker", "tok123", NOW, CONFIG)
+    done = queue.dispatch(empty_project, items, dispatch_api, "owner/cape-tracker", "tok123", NOW, CONFIG)
     assert [d.status for d in done] == ["dispatched", "dispatched"]
     path, auth, body = DispatchServer.calls[0]
     assert path == "/repos/owner/cape-tracker/actions/workflows/steer.yml/dispatches"
     assert auth == "Bearer tok123"
     assert body == {"ref": "main", "inputs": {"model": "org/a", "revision": SHA}}
-    stored = queue.read_queue(paths)
+    stored = queue.read_queue(empty_project)
     assert stored[f"org/a@{SHA}"]["status"] == "dispatched" and "tok123" not in json.dumps(stored)
-    assert queue.plan(paths, CONFIG) == []
+    assert queue.plan(empty_project, CONFIG) == []
     assert len(DispatchServer.calls) == 2
 
 
-def test_failed_dispatch_is_recorded_and_retried(paths, github):
-    write_catalogue(paths, [catalogue_row("org/a")])
+def test_failed_dispatch_is_recorded_and_retried(empty_project, dispatch_api):
+    write_catalogue(empty_project, [catalogue_row("org/a")])
     DispatchServer.status = 404
-    [failed] = queue.dispatch(paths, queue.plan(paths, CONFIG), github, "owner/repo", "t", NOW, CONFIG)
+    [failed] = queue.dispatch(
+        empty_project, queue.plan(empty_project, CONFIG), dispatch_api, "owner/repo", "t", NOW, CONFIG
+    )
     assert failed.status == "dispatch_failed"
-    assert queue.read_queue(paths)[failed.key]["http_status"] == 404
-    assert [i.key for i in queue.plan(paths, CONFIG)] == [failed.key]
+    assert queue.read_queue(empty_project)[failed.key]["http_status"] == 404
+    assert [i.key for i in queue.plan(empty_project, CONFIG)] == [failed.key]
 
 
-def test_a_stored_result_marks_the_queue_done(paths, github):
+def test_a_stored_result_marks_the_queue_done(empty_project, dispatch_api):
     result = make_result()
     model = result["model"]
-    write_catalogue(paths, [catalogue_row(model["id"], sha=model["revision"])])
-    queue.dispatch(paths, queue.plan(paths, CONFIG), github, "owner/repo", "t", NOW, CONFIG)
-    ingest(paths, result, now=NOW)
+    write_catalogue(empty_project, [catalogue_row(model["id"], sha=model["revision"])])
+    queue.dispatch(
+        empty_project, queue.plan(empty_project, CONFIG), dispatch_api, "owner/repo", "t", NOW, CONFIG
+    )
+    ingest(empty_project, result, now=NOW)
     key = f"{model['id']}@{model['revision']}"
-    assert queue.read_queue(paths)[key]["status"] == "done"
-    assert [i.status for i in queue.review(paths, CONFIG)] == ["done"]
+    assert queue.read_queue(empty_project)[key]["status"] == "done"
+    assert [i.status for i in queue.review(empty_project, CONFIG)] == ["done"]
 
 
 def stale(result: dict) -> dict:
@@ -226,29 +225,31 @@ def stale(result: dict) -> dict:
     return {**out, "effect": {**out["effect"]}, "timing": {**out["timing"], "tokens_per_s": 25.0}}
 
 
-def test_a_stale_result_is_queued_again_and_a_current_one_joins_it(paths, github):
+def test_a_stale_result_is_queued_again_and_a_current_one_joins_it(empty_project, dispatch_api):
     current = make_result()
     model = current["model"]
     key = f"{model['id']}@{model['revision']}"
-    write_catalogue(paths, [catalogue_row(model["id"], sha=model["revision"])])
-    old = ingest(paths, stale(current), now=NOW)
-    [item] = queue.review(paths, CONFIG)
+    write_catalogue(empty_project, [catalogue_row(model["id"], sha=model["revision"])])
+    old = ingest(empty_project, stale(current), now=NOW)
+    [item] = queue.review(empty_project, CONFIG)
     assert item.status == "qualifies" and "stale result of protocol revision 1" in item.reason
-    queue.dispatch(paths, queue.plan(paths, CONFIG), github, "owner/repo", "t", NOW, CONFIG)
-    assert queue.read_queue(paths)[key]["protocol_revision"] == 2
-    assert [i.status for i in queue.review(paths, CONFIG)] == ["dispatched"]  # not dispatched twice
-    new = ingest(paths, current, now=NOW)
+    queue.dispatch(
+        empty_project, queue.plan(empty_project, CONFIG), dispatch_api, "owner/repo", "t", NOW, CONFIG
+    )
+    assert queue.read_queue(empty_project)[key]["protocol_revision"] == 2
+    assert [i.status for i in queue.review(empty_project, CONFIG)] == ["dispatched"]  # not dispatched twice
+    new = ingest(empty_project, current, now=NOW)
     assert old.path.exists() and new.path != old.path  # the stale result is kept beside the new one
-    assert [i.status for i in queue.review(paths, CONFIG)] == ["done"]
-    assert len(read_events(paths.ledger)) == 2
+    assert [i.status for i in queue.review(empty_project, CONFIG)] == ["done"]
+    assert len(read_events(empty_project.ledger)) == 2
     rival = make_result(effect={**current["effect"], "mcnemar": {"b": 181, "c": 22, "p": 1e-30}})
     with pytest.raises(IngestError, match="protocol revision >= 2"):
-        ingest(paths, rival, now=NOW)
+        ingest(empty_project, rival, now=NOW)
 
 
-def test_cli_queue_lists_states(paths, capsys):
-    write_catalogue(paths, [catalogue_row("org/a"), catalogue_row("org/c", kind="adapter")])
-    assert main(["--root", str(paths.root), "steer", "queue", "--json"]) == 0
+def test_cli_queue_lists_states(empty_project, capsys):
+    write_catalogue(empty_project, [catalogue_row("org/a"), catalogue_row("org/c", kind="adapter")])
+    assert main(["--root", str(empty_project.root), "steer", "queue", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [(i["key"].split("@")[0], i["status"]) for i in listed] == [
         ("org/a", "qualifies"),
@@ -256,11 +257,11 @@ def test_cli_queue_lists_states(paths, capsys):
     ]
 
 
-def test_runner_config_file_is_read(paths):
-    paths.steering.mkdir(parents=True)
-    (paths.steering / "runner.toml").write_text("runner_memory_gb = 24\nmax_dispatch = 1\n")
-    config = queue.load_config(paths)
+def test_runner_config_file_is_read(empty_project):
+    empty_project.steering.mkdir(parents=True)
+    (empty_project.steering / "runner.toml").write_text("runner_memory_gb = 24\nmax_dispatch = 1\n")
+    config = queue.load_config(empty_project)
     assert config.runner_memory_gb == 24 and config.max_dispatch == 1
-    (paths.steering / "runner.toml").write_text('gpu = "big"\n')
+    (empty_project.steering / "runner.toml").write_text('gpu = "big"\n')
     with pytest.raises(ValueError, match="unknown keys gpu"):
-        queue.load_config(paths)
+        queue.load_config(empty_project)

@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from steering_support import tiny_lm, tiny_tokenizer  # noqa: E402
+from steering_support import tiny_lm  # noqa: E402
 
 from tracker.steering import mc  # noqa: E402
 from tracker.steering.data import load_truthfulqa, prompt_for  # noqa: E402
@@ -20,24 +20,7 @@ from tracker.steering.side_effects import neutral_windows, side_effects  # noqa:
 LAYER = 2
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models are dominated by per-op overhead, where a second thread only adds spin-waits
-    (badly so when other processes share the cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def tok():
-    return tiny_tokenizer()
-
-
-@pytest.fixture(scope="module")
-def lm(tok):
-    return tiny_lm(tok)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

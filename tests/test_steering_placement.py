@@ -12,7 +12,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from steering_support import steering_project, tiny_lm, tiny_tokenizer  # noqa: E402
+from steering_support import steering_project, tiny_lm  # noqa: E402
 
 from tracker.steering import mc  # noqa: E402
 from tracker.steering.data import load_truthfulqa  # noqa: E402
@@ -29,12 +29,7 @@ GIB = 2**30
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def llama(hidden, inter, layers, heads, kv_heads, vocab=32000):
@@ -93,11 +88,6 @@ def test_the_queue_says_whether_a_release_fits_the_runner_and_why_not():
 
 
 # ---- a dispatched model on CPU: max_memory forces blocks to disk --------------------------
-
-
-@pytest.fixture(scope="module")
-def tok():
-    return tiny_tokenizer()
 
 
 @pytest.fixture(scope="module")

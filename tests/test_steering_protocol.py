@@ -10,7 +10,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from steering_support import steering_project, tiny_lm, tiny_tokenizer  # noqa: E402
+from steering_support import steering_project  # noqa: E402
 
 from tracker.cli import main  # noqa: E402
 from tracker.steering import PROTOCOL_REVISION  # noqa: E402
@@ -21,7 +21,10 @@ from tracker.steering.result import validate  # noqa: E402
 from tracker.steering.runner import evaluate  # noqa: E402
 from tracker.store import read_events  # noqa: E402
 
-pytestmark = pytest.mark.slow  # whole protocol runs on a tiny model: 5-15 s each on 2 cores
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.usefixtures("one_torch_thread"),
+]  # whole protocol runs on a tiny model: 5-15 s each on 2 cores
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 # kappa large: every grid value is eligible, so alpha is chosen by scoring the fit fold
 SMALL = ProtocolConfig(
@@ -36,32 +39,15 @@ SMALL = ProtocolConfig(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def tok():
-    return tiny_tokenizer()
-
-
-@pytest.fixture(scope="module")
-def lm(tok):
-    return tiny_lm(tok)
-
-
 @pytest.fixture
-def project(tmp_path):
+def truthfulqa_project(tmp_path):
+    """The shipped TruthfulQA and neutral text under a scratch root."""
     return steering_project(tmp_path / "project")
 
 
-def test_cross_fitting_never_leaks_the_evaluation_half(lm, project, monkeypatch):
-    dataset = load_truthfulqa(project.data / "truthfulqa")
-    protocol = Protocol(lm, dataset, load_neutral(project.data / "neutral.txt"), SMALL)
+def test_cross_fitting_never_leaks_the_evaluation_half(lm, truthfulqa_project, monkeypatch):
+    dataset = load_truthfulqa(truthfulqa_project.data / "truthfulqa")
+    protocol = Protocol(lm, dataset, load_neutral(truthfulqa_project.data / "neutral.txt"), SMALL)
     seen: list[tuple[str, set[str]]] = []
     real_directions, real_score = direction_mod.truth_directions, Protocol._score
 
@@ -88,12 +74,12 @@ def test_cross_fitting_never_leaks_the_evaluation_half(lm, project, monkeypatch)
     assert len(result["layer_sweep"]) == 4
 
 
-def test_changing_the_evaluation_half_does_not_change_the_fold_direction(lm, project):
+def test_changing_the_evaluation_half_does_not_change_the_fold_direction(lm, truthfulqa_project):
     """Behavioural check: the direction and alpha of fold 1 depend only on the fit fold."""
     import dataclasses
 
-    dataset = load_truthfulqa(project.data / "truthfulqa")
-    neutral = load_neutral(project.data / "neutral.txt")
+    dataset = load_truthfulqa(truthfulqa_project.data / "truthfulqa")
+    neutral = load_neutral(truthfulqa_project.data / "neutral.txt")
     first = Protocol(lm, dataset, neutral, SMALL)
     held_out = {q.index for q in first.folds[1]}
     garbled = dataclasses.replace(
@@ -110,8 +96,8 @@ def test_changing_the_evaluation_half_does_not_change_the_fold_direction(lm, pro
     assert torch.equal(d1.unit, d2.unit) and d1.r == d2.r
 
 
-def test_a_tiny_run_is_a_valid_result_without_a_verdict(lm, project):
-    result = evaluate(lm, project, SMALL, started_at=NOW)
+def test_a_tiny_run_is_a_valid_result_without_a_verdict(lm, truthfulqa_project):
+    result = evaluate(lm, truthfulqa_project, SMALL, started_at=NOW)
     assert validate(result) == []
     assert result["verdict"] == "ERROR"  # N = 16 and K = 2 decide nothing
     assert result["run"]["protocol_variant"] == "reduced"
@@ -131,14 +117,14 @@ def test_a_tiny_run_is_a_valid_result_without_a_verdict(lm, project):
     json.dumps(result, allow_nan=False)
 
 
-def test_cli_run_then_ingest(tok, lm, project, tmp_path, capsys):
+def test_cli_run_then_ingest(tok, lm, truthfulqa_project, tmp_path, capsys):
     folder = tmp_path / "tiny-model"
     lm.model.save_pretrained(folder)
     tok.save_pretrained(folder)
     out = tmp_path / "result.json"
     args = [
         "--root",
-        str(project.root),
+        str(truthfulqa_project.root),
         "steer",
         "run",
         "--model",
@@ -161,13 +147,25 @@ def test_cli_run_then_ingest(tok, lm, project, tmp_path, capsys):
     result = json.loads(out.read_text())
     assert result["model"]["id"] == "tiny/llama" and result["model"]["source"] == "local"
     assert len(result["model"]["revision"]) == 40 and result["run"]["dtype"] == "float32"
-    assert main(["--root", str(project.root), "steer", "ingest", str(out)]) == 0
-    [event] = read_events(project.ledger)
+    assert main(["--root", str(truthfulqa_project.root), "steer", "ingest", str(out)]) == 0
+    [event] = read_events(truthfulqa_project.ledger)
     assert event.type == "steering_result" and event.payload["verdict"] == "ERROR"
-    assert (project.root / event.payload["file"]).exists()
+    assert (truthfulqa_project.root / event.payload["file"]).exists()
     capsys.readouterr()
 
 
-def test_cli_run_reports_a_model_it_cannot_load(project, tmp_path, capsys):
-    assert main(["--root", str(project.root), "steer", "run", "--model", str(tmp_path / "nowhere.gguf")]) == 1
+def test_cli_run_reports_a_model_it_cannot_load(truthfulqa_project, tmp_path, capsys):
+    assert (
+        main(
+            [
+                "--root",
+                str(truthfulqa_project.root),
+                "steer",
+                "run",
+                "--model",
+                str(tmp_path / "nowhere.gguf"),
+            ]
+        )
+        == 1
+    )
     assert "neither an existing path nor a Hub id" in capsys.readouterr().err
