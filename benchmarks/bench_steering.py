@@ -1,25 +1,29 @@
-"""Steering regression throughput: batched scoring against the seed-style loop (STEERING.md §10).
+"""Steering regression throughput: the per-prompt loop, batched scoring and shared-prefix scoring
+on the same prompts (STEERING.md §10). No download: the model is built from a config with random
+weights (the cost of a forward pass does not depend on their values).
 
-    python -m benchmarks steering                      CPU: SmolLM2-135M shape, random weights
-    python -m benchmarks steering --device cuda        GPU: a 7B-class Llama shape, random weights,
-                                                       then the full protocol timed end to end
+    python -m benchmarks steering --synthetic llama-7b --device cuda    a 7B Llama shape, bf16, on a GPU
+    python -m benchmarks steering --synthetic smollm2-135m --device cpu the SmolLM2-135M shape, fp32, on CPU
 
-The same requests (TruthfulQA options under the held-out conditions: base, steer, neg, paper and
-K random directions, 6-shot primer) are scored three ways on the same model, machine and time:
-- seed loop: one (prompt, option) at a time, full forward with logits at every position, as the
-  original tool runs its prompts;
+The requests are TruthfulQA options under the held-out conditions (base, steer, neg, paper and K
+random directions, 6-shot primer), scored three ways on the same model, machine and time:
+- per-prompt loop: one (prompt, option) at a time, full forward with logits at every position, as
+  the original tool runs its prompts;
 - batched: length-sorted, right-padded batches, logits only where a continuation token is scored;
 - shared prefix (what the protocol uses): per question, the prompt minus its last token is run
   once and its key/value cache reused by every option and condition.
-Weights are random (from a config): the cost of a forward pass does not depend on their values.
 FLOPs are counted from the shapes (matmuls of the blocks, attention scores and values over the
 attended length, the LM head where logits are computed), padding included, as the hardware runs
-them; MFU = achieved FLOP/s / peak. On a CPU the "peak" is a measured fp32 GEMM rate of the box.
+them; MFU = achieved FLOP/s / peak (a GPU's data-sheet dense bf16 peak; on a CPU a measured fp32
+GEMM rate of the box). From each method's measured FLOP rate, the time of the full protocol
+(790 questions, 2 folds, K = 16 and 32 random directions) is implied. The figures are printed
+and written as JSON (--json-out, default benchmarks/out/steering-<device>.json).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -40,6 +44,8 @@ GPU_PEAK_BF16 = {
     "L40S": 362e12,
     "A10G": 70e12,
 }
+METHODS = ("per_prompt_loop", "batched", "shared_prefix")
+NEUTRAL_TOKENS = 2186  # data/neutral.txt in the SmolLM2 tokenizer
 SHAPES = {
     # SmolLM2-135M: what the CPU can run the whole protocol on
     "smollm2-135m": dict(
@@ -71,17 +77,22 @@ class Measured:
     seconds: float
     flops: float
 
+    @property
+    def flop_rate(self) -> float:
+        return self.flops / self.seconds
+
     def row(self, peak: float | None) -> dict:
-        achieved = self.flops / self.seconds
         return {
             "method": self.method,
             "requests": self.requests,
             "tokens_scored": self.tokens_scored,
             "tokens_computed": self.tokens_computed,
             "seconds": round(self.seconds, 3),
+            "computed_tokens_per_s": round(self.tokens_computed / self.seconds, 1),
             "scored_tokens_per_s": round(self.tokens_scored / self.seconds, 1),
-            "tflops": round(achieved / 1e12, 4),
-            "mfu": round(achieved / peak, 4) if peak else None,
+            "tflop": round(self.flops / 1e12, 4),
+            "tflops": round(self.flop_rate / 1e12, 4),
+            "mfu": round(self.flop_rate / peak, 4) if peak else None,
         }
 
 
@@ -103,13 +114,20 @@ class FlopCounter:
 
 
 def build_model(shape: str, vocab: int, device: str, dtype):
+    """Random weights of `shape`, created directly in `dtype` on `device` (a 7B model in bf16 is
+    13.5 GB; built in fp32 first it would need twice that)."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     config = LlamaConfig(vocab_size=vocab, max_position_embeddings=4096, **SHAPES[shape])
     torch.manual_seed(0)
-    with torch.device(device):
-        model = LlamaForCausalLM(config).to(dtype).eval()
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        with torch.device(device):
+            model = LlamaForCausalLM(config).eval()
+    finally:
+        torch.set_default_dtype(default)
     return model, config
 
 
@@ -220,46 +238,54 @@ def gpu_peak(device: str) -> tuple[float | None, str]:
 def protocol_flops(
     tokenizer, counter: FlopCounter, k_random: int, eligible: int, neutral_tokens: int
 ) -> dict:
-    """FLOPs of the whole protocol (N = 790, 6-shot) with the shared prefix and with the seed loop.
+    """FLOPs of the whole protocol (N = 790, 6-shot, 2 folds) by each scoring method.
 
     Held-out scoring: every question once, under 3 + 1 + K conditions; alpha search: every
     question once as fit question, under `eligible` grid values (5 at most); directions: two
     statements per question; neutral text: per fold the 5 grid values, neg, paper, K random
-    and two base passes, logits at every position."""
+    and two base passes, logits at every position (the same for every method)."""
     from tracker.steering import mc
     from tracker.steering.data import load_truthfulqa, statement_for
 
     questions = load_truthfulqa(REPO / "data" / "truthfulqa").questions
     encoder = mc.Encoder(tokenizer, "qa_primer_6shot")
-    shared = seed = 0.0
+    totals = dict.fromkeys(METHODS, 0.0)
     for q in questions:
         prompt = encoder.prompt(q)
         full_rows = [encoder.option(o) for o in q.all_options]
         mc1_rows = [encoder.option(o) for o in q.mc1_options]
         rows = full_rows * 3 + mc1_rows * (1 + k_random + eligible)
-        shared += 2 * counter.forward(1, len(prompt) - 1, 0, 1)  # prefix: once per phase
+        totals["shared_prefix"] += 2 * counter.forward(1, len(prompt) - 1, 0, 1)  # prefix: once per phase
         for cont in rows:
-            shared += counter.forward(1, 1 + len(cont), len(prompt) - 1, len(cont))
-            seed += counter.forward(1, len(prompt) + len(cont), 0, len(prompt) + len(cont))
+            whole = len(prompt) + len(cont)
+            totals["shared_prefix"] += counter.forward(1, 1 + len(cont), len(prompt) - 1, len(cont))
+            totals["batched"] += counter.forward(1, whole, 0, len(cont))
+            totals["per_prompt_loop"] += counter.forward(1, whole, 0, whole)
         for answer in (q.best, q.best_incorrect):
             n = len(tokenizer(statement_for(q.question, answer)).input_ids)
-            shared += counter.forward(1, n, 0, 1)
-            seed += counter.forward(1, n, 0, n)
+            totals["shared_prefix"] += counter.forward(1, n, 0, 1)
+            totals["batched"] += counter.forward(1, n, 0, 1)
+            totals["per_prompt_loop"] += counter.forward(1, n, 0, n)
     neutral = 2 * (5 + 2 + k_random + 2) * counter.forward(1, 256, 0, 256) * neutral_tokens / 256
-    return {"shared_prefix": shared + neutral, "seed_loop": seed + neutral}
+    return {method: total + neutral for method, total in totals.items()}
 
 
-def projection(flops: dict, peak: float, mfus: tuple[float, ...]) -> list[dict]:
-    return [
-        {
-            "method": method,
-            "pflop": round(total / 1e15, 2),
-            "mfu": mfu,
-            "seconds": round(total / (peak * mfu), 1),
-        }
-        for method, total in flops.items()
-        for mfu in mfus
-    ]
+def implied_protocol(tokenizer, counter: FlopCounter, rates: dict[str, float]) -> list[dict]:
+    """The full protocol's time on this machine implied by each method's measured FLOP rate,
+    for K = 16 (the CPU default) and K = 32 (the GPU default) random directions."""
+    out = []
+    for k in (16, 32):
+        flops = protocol_flops(tokenizer, counter, k, eligible=5, neutral_tokens=NEUTRAL_TOKENS)
+        for method, rate in rates.items():
+            out.append(
+                {
+                    "method": method,
+                    "k_random": k,
+                    "pflop": round(flops[method] / 1e15, 3),
+                    "seconds": round(flops[method] / rate, 1),
+                }
+            )
+    return out
 
 
 def run_full_protocol(lm, batch_size: int, batch_tokens: int, k_random: int) -> dict:
@@ -295,7 +321,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m benchmarks steering", description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="auto", help="auto, cpu, cuda")
     ap.add_argument(
-        "--shape", choices=sorted(SHAPES), help="default: llama-7b on a GPU, smollm2-135m on a CPU"
+        "--synthetic",
+        "--shape",
+        dest="shape",
+        choices=sorted(SHAPES),
+        help="model shape built with random weights (default: llama-7b on a GPU, smollm2-135m on a CPU)",
     )
     ap.add_argument(
         "--questions", type=int, help="questions scored by the batched paths (default 4 CPU, 64 GPU)"
@@ -303,18 +333,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument(
         "--loop-requests", type=int, help="requests in the like-for-like comparison (24 CPU, 256 GPU)"
     )
-    ap.add_argument("--k-random", type=int, help="random directions (default 4 CPU, 32 GPU)")
+    ap.add_argument("--k-random", type=int, help="random directions in the workload (default 4 CPU, 32 GPU)")
     ap.add_argument("--batch-size", type=int, help="rows per forward (64 CPU, 512 GPU)")
     ap.add_argument(
         "--batch-tokens", type=int, help="tokens per forward, cached prefix included (8192 CPU, 32768 GPU)"
     )
     ap.add_argument(
         "--protocol",
-        choices=("auto", "on", "off"),
-        default="auto",
-        help="also time the full protocol (auto: on a GPU)",
+        choices=("on", "off"),
+        default="off",
+        help="also run the whole protocol on the random model, timed (minutes on a GPU, hours on a CPU)",
     )
-    ap.add_argument("--json-out", type=Path, help="write the figures as JSON here")
+    ap.add_argument("--json-out", type=Path, help="default: benchmarks/out/steering-<device>.json")
     return ap.parse_args(argv)
 
 
@@ -333,7 +363,7 @@ def defaults(args: argparse.Namespace, gpu: bool) -> argparse.Namespace:
     return args
 
 
-def compare(lm, steering, args, requests, vectors, counter, sync) -> tuple[list[Measured], float]:
+def compare(lm, steering, args, requests, vectors, counter, sync) -> tuple[dict[str, Measured], float]:
     """The three methods on the same requests, then the shared prefix on the whole workload."""
     from tracker.steering.scoring import Scorer
 
@@ -348,7 +378,7 @@ def compare(lm, steering, args, requests, vectors, counter, sync) -> tuple[list[
 
     subset = requests[: args.loop_requests]
     loop, s_loop = measure(
-        "seed loop (1 at a time, all logits)",
+        "per-prompt loop (1 at a time, all logits)",
         lambda r: (seed_loop(lm, steering, r, vectors), sum(len(x.prompt) + len(x.continuation) for x in r)),
         lm,
         counter,
@@ -364,7 +394,12 @@ def compare(lm, steering, args, requests, vectors, counter, sync) -> tuple[list[
         max(abs(a - b) for a, b in zip(s_loop, s_plain, strict=True)),
         max(abs(a - b) for a, b in zip(s_loop, s_shared, strict=True)),
     )
-    return [loop, plain, shared, whole], diff
+    return {
+        "per_prompt_loop": loop,
+        "batched": plain,
+        "shared_prefix": shared,
+        "shared_prefix_whole": whole,
+    }, diff
 
 
 def main(argv: list[str]) -> int:
@@ -394,49 +429,77 @@ def main(argv: list[str]) -> int:
         gpu_peak(device) if gpu else (cpu_gemm_peak(torch.float32), "measured fp32 GEMM of this CPU")
     )
     with steering_hook(lm.layers[lm.num_layers // 4]) as steering:
-        rows, diff = compare(lm, steering, args, requests, vectors, counter, sync)
+        measured, diff = compare(lm, steering, args, requests, vectors, counter, sync)
     machine = (
         torch.cuda.get_device_name(0)
         if gpu
-        else f"{platform.machine()} CPU, {torch.get_num_threads()} threads"
+        else f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
     )
+    rates = {
+        "per_prompt_loop": measured["per_prompt_loop"].flop_rate,
+        "batched": measured["batched"].flop_rate,
+        "shared_prefix": measured["shared_prefix_whole"].flop_rate,
+    }
+    shared_mfu = measured["shared_prefix_whole"].row(peak)["mfu"]
     report = {
         "machine": machine,
-        "dtype": str(dtype),
+        "device": device,
+        "dtype": str(dtype).removeprefix("torch."),
         "shape": args.shape,
         "params": lm.info["n_params"],
+        "software": {"torch": torch.__version__, "transformers": importlib.metadata.version("transformers")},
         "peak_tflops": round(peak / 1e12, 2) if peak else None,
         "peak_source": peak_source,
         "max_abs_logprob_diff_vs_loop": diff,
-        "rows": [m.row(peak) for m in rows],
+        "rows": [m.row(peak) for m in measured.values()],
+        "speedup_vs_loop_same_requests": {
+            name: round(measured["per_prompt_loop"].seconds / measured[name].seconds, 2)
+            for name in ("batched", "shared_prefix")
+        },
+        "goals": {
+            "shared_prefix_vs_loop_at_least_20x": measured["per_prompt_loop"].seconds
+            >= 20 * measured["shared_prefix"].seconds,
+            "shared_prefix_mfu_at_least_50pct": None if not gpu or shared_mfu is None else shared_mfu >= 0.5,
+        },
+        "implied_full_protocol": {
+            "what": f"the full protocol (790 questions, 6-shot, 2 folds, 5 alpha values searched) on the "
+            f"{args.shape} shape on this machine, at each method's measured FLOP rate",
+            "rows": implied_protocol(tokenizer, counter, rates),
+        },
     }
-    report.update(
-        project_7b(tokenizer, args.k_random if gpu else 16, rows[-1].row(peak)["mfu"] if gpu else None)
-    )
-    if args.protocol == "on" or (args.protocol == "auto" and gpu):
+    if not (gpu and args.shape == "llama-7b"):
+        report.update(project_7b(tokenizer))
+    if args.protocol == "on":
         report["full_protocol"] = run_full_protocol(lm, args.batch_size, args.batch_tokens, args.k_random)
     print_report(report)
-    if args.json_out:
-        args.json_out.write_text(json.dumps(report, indent=1) + "\n")
+    out = args.json_out or REPO / "benchmarks" / "out" / f"steering-{device.split(':')[0]}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"figures written to {out}")
     return 0
 
 
-def project_7b(tokenizer, k_random: int, measured_mfu: float | None) -> dict:
-    """The full protocol's FLOPs for the 7B shape and its time on one H100 at given MFUs."""
+def project_7b(tokenizer) -> dict:
+    """A projection, not a measurement: the full protocol's FLOPs for the 7B shape and its time on
+    one H100 (989 TFLOP/s dense bf16) at assumed MFUs of 30% and 50%."""
     from transformers import LlamaConfig
 
     counter = FlopCounter(LlamaConfig(vocab_size=len(tokenizer), **SHAPES["llama-7b"]))
-    flops = protocol_flops(tokenizer, counter, k_random, eligible=5, neutral_tokens=2186)
-    mfus = tuple(m for m in (0.3, 0.5, measured_mfu) if m)
-    return {
-        "projection_7b_h100": {
-            "k_random": k_random,
-            "alpha_search_grid_values": 5,
-            "flop_per_token_7b_blocks": counter.block,
-            "peak_tflops": 989,
-            "rows": projection(flops, 989e12, mfus),
-        }
-    }
+    rows = []
+    for k in (16, 32):
+        flops = protocol_flops(tokenizer, counter, k, eligible=5, neutral_tokens=NEUTRAL_TOKENS)
+        for method, total in flops.items():
+            for mfu in (0.3, 0.5):
+                rows.append(
+                    {
+                        "method": method,
+                        "k_random": k,
+                        "pflop": round(total / 1e15, 2),
+                        "assumed_mfu": mfu,
+                        "seconds": round(total / (989e12 * mfu), 1),
+                    }
+                )
+    return {"projection_7b_h100": {"measured": False, "peak_tflops": 989, "rows": rows}}
 
 
 def print_report(report: dict) -> None:
@@ -446,19 +509,24 @@ def print_report(report: dict) -> None:
         f"({report['peak_source']})"
     )
     print(f"max |log p| difference between methods: {report['max_abs_logprob_diff_vs_loop']:.2e}")
-    print("| method | requests | tokens scored | tokens run | s | scored tok/s | TFLOP/s | MFU |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| method | requests | tokens scored | tokens run | s | run tok/s | scored tok/s | TFLOP/s | MFU |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in report["rows"]:
         print(
             f"| {r['method']} | {r['requests']} | {r['tokens_scored']} | {r['tokens_computed']} | {r['seconds']} "
-            f"| {r['scored_tokens_per_s']} | {r['tflops']} | {r['mfu']} |"
+            f"| {r['computed_tokens_per_s']} | {r['scored_tokens_per_s']} | {r['tflops']} | {r['mfu']} |"
         )
-    proj = report["projection_7b_h100"]
-    print(
-        f"projection (not a measurement), 7B shape, full protocol N=790, 6-shot, K={proj['k_random']}, "
-        f"{proj['alpha_search_grid_values']} alpha values searched, one H100 at {proj['peak_tflops']} TFLOP/s:"
-    )
-    for r in proj["rows"]:
-        print(f"  {r['method']}: {r['pflop']} PFLOP, at MFU {r['mfu']}: {r['seconds']} s")
+    print(f"speed-up over the per-prompt loop, same requests: {report['speedup_vs_loop_same_requests']}")
+    print(f"goals: {report['goals']}")
+    print(f"implied full protocol ({report['implied_full_protocol']['what']}):")
+    for r in report["implied_full_protocol"]["rows"]:
+        print(f"  {r['method']}, K={r['k_random']}: {r['pflop']} PFLOP, {r['seconds']} s")
+    if "projection_7b_h100" in report:
+        print("projection, not a measurement: 7B shape, full protocol, one H100 at 989 TFLOP/s:")
+        for r in report["projection_7b_h100"]["rows"]:
+            print(
+                f"  {r['method']}, K={r['k_random']}: {r['pflop']} PFLOP, at an assumed MFU of "
+                f"{r['assumed_mfu']}: {r['seconds']} s"
+            )
     if "full_protocol" in report:
         print(f"full protocol measured: {json.dumps(report['full_protocol'])}")

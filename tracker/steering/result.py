@@ -32,8 +32,9 @@ def dtype_bound(dtype: str) -> float:
 
     Rounding compounds through the layers, and two correct implementations that round in a
     different order agree to about half the dtype's digits; a padding, position or mask error
-    moves a score by whole nats. sqrt(eps) is 0.088 for bfloat16 (SmolLM2-135M measured at most
-    0.019) and 3.5e-4 for float32 (measured 1.4e-6)."""
+    moves a score by whole nats. sqrt(eps) is 0.088 for bfloat16 and 3.5e-4 for float32; on
+    SmolLM2-135M (32 sequences, zero-shot and 6-shot, shared prefix and whole sequences) the
+    largest measured values were 0.019 in bfloat16 and 1.1e-6 in float32."""
     return EPSILON[dtype] ** 0.5
 
 
