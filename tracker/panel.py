@@ -152,6 +152,9 @@ def _model_row(model: Model, release_day: dt.date | None) -> dict[str, object]:
         "lab": model.lab,
         "release_date": model.release_date,
         "release_day": release_day,
+        "release_precision": model.date_precision(),
+        "first_party_day": model.first_party_day,
+        "first_party_day_source": model.first_party_day_source,
         "cohort": model.cohort,
         "core": model.core,
         "frontier": model.frontier,
@@ -241,7 +244,9 @@ def assemble_grouped(
     last_release = min(as_of, dated_by) if dated_by else as_of
     rows = []
     for model in models:
-        day = model.release_day()
+        day = (
+            model.day_for_rules()
+        )  # the lab's day where the date is a month or year (decision of 2026-12-01)
         if day is not None and day > last_release:
             continue
         row = _model_row(model, day)
@@ -272,6 +277,9 @@ def panel_columns() -> list[str]:
         "lab",
         "release_date",
         "release_day",
+        "release_precision",
+        "first_party_day",
+        "first_party_day_source",
         "cohort",
         "core",
         "frontier",

@@ -381,7 +381,10 @@ def lab_h_bars(labs: dict[str, dict]) -> Figure:
 
 
 def release_day(model: dict) -> dt.date | None:
-    """A model's release day for plotting (earliest day its partial date can mean)."""
+    """A model's release day for plotting: the lab's own day when the release date is only a
+    month or a year (never 1 January for "2025"), else the earliest day the date can mean."""
+    if model.get("first_party_day"):
+        return dt.date.fromisoformat(str(model["first_party_day"]))
     try:
         return partial_date_floor(str(model.get("release_date") or ""))
     except ValueError:

@@ -177,6 +177,7 @@ def model_rows(frame: pd.DataFrame, fit: Fit) -> list[dict]:
                 "lab": row.lab,
                 "cohort": row.cohort,
                 "release_date": row.release_date,
+                "first_party_day": getattr(row, "first_party_day", "") or "",
                 SWE: float(getattr(row, SWE)),
                 GPQA: float(getattr(row, GPQA)),
                 "swe_source": getattr(row, f"{SWE}_source"),
