@@ -149,3 +149,43 @@ def test_svg_figures_escape_names(built_site: Path) -> None:
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in (built_site / "figures/coupling.svg").read_text(
         encoding="utf-8"
     )
+
+
+def test_new_places_that_show_text_keep_it_inert(site_project: Paths, site_collected, tmp_path: Path) -> None:
+    """The answer box (slot model names), the source ages, chart tooltips and the badges."""
+    verdicts = []
+    for v in site_collected.verdicts:
+        if v["evaluator"] == "next_releases_h":
+            row = {
+                "model_id": "evil-model",
+                "model": SCRIPT,
+                "lab": SCRIPT,
+                "release_date": "2026-08-01",
+                "h": 9.0,
+            }
+            v = {
+                **v,
+                "status": "pending",
+                "if_decided_today": "failed",
+                "evidence": {**v["evidence"], "rows": [row]},
+            }
+        verdicts.append({**v, "title": SCRIPT} if v["id"] == "P7" else v)
+    ages = [{"name": SCRIPT, "data_date": "2026-09-01", "age_days": 14, "scores": 1, "status": SCRIPT}]
+    data = dataclasses.replace(site_collected, verdicts=verdicts, source_ages=ages)
+    files = site_files(sitegen.build_from_data(data, site_project.site_templates, tmp_path / "site").out_dir)
+    for name, raw in files.items():
+        text = raw.decode("utf-8", errors="replace")
+        if name.endswith(".html"):
+            assert live_problems(text) == [], name
+        if name.endswith((".html", ".svg", ".atom")):
+            assert "<script>alert" not in text, name
+    assert "h of &lt;script&gt;alert(1)&lt;/script&gt;" in files["predictions/P3.html"].decode("utf-8")
+    assert "<strong>&lt;script&gt;alert(1)&lt;/script&gt;</strong>: data as of" in files["index.html"].decode(
+        "utf-8"
+    )
+    coupling = files["coupling.html"].decode("utf-8")
+    assert (
+        "<title>&lt;script&gt;alert(1)&lt;/script&gt; · &lt;script&gt;alert(2)&lt;/script&gt; · released"
+        in coupling
+    )
+    ET.fromstring(files["badges/P7.svg"])
