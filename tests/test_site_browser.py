@@ -219,6 +219,23 @@ def test_hovering_a_point_shows_its_model_and_scores(session, site_collected) ->
     assert chrome.evaluate("document.getElementById('tip').hidden") is True
 
 
+def test_a_phone_gets_the_narrow_scatter_with_its_tooltips(session) -> None:
+    base, chrome = session
+    chrome.set_viewport(390, 844, mobile=True)
+    try:
+        assert chrome.load(base + "coupling.html").errors == []
+        shown = chrome.evaluate(
+            "['figure.wide', 'figure.narrow'].map(s => getComputedStyle(document.querySelector(s)).display)"
+        )
+        assert shown == ["none", "block"]
+        script = HOVER_TARGET_JS.replace("figure.wide", "figure.narrow").replace("INDEX", "0")
+        x, y, title = chrome.evaluate(script)
+        hover(chrome, x, y)
+        assert chrome.evaluate("document.getElementById('tip').innerText") == title
+    finally:
+        chrome.set_viewport(1280, 900)
+
+
 COLUMN_JS = """(index => Array.from(document.querySelectorAll('table.models tbody tr'))
   .filter(r => !r.hidden).map(r => r.children[index].innerText.trim()))(INDEX)"""
 
