@@ -468,3 +468,23 @@ def test_secondary_reports_are_listed_with_the_reading_they_would_give(capsys: p
     assert line["reading"] == p7["by_source"]["with_secondary"]
     # the verdict itself counts none of them
     assert not {"claude-fable-5", "claude-opus-4.8"} & {row["model_id"] for row in p7["evidence"]["rows"]}
+
+
+# ------------------------------------------------------------------ the registry's own history
+
+
+def test_each_decision_that_can_change_a_verdict_shows_the_verdict_under_its_other_reading(project: Paths):
+    # on the papers' data alone: P2 has n = 4, a FAIL by the registered P2-a ("n < 5" is FAIL);
+    # under G10's general rule it would be INCONCLUSIVE
+    verdicts = {v.id: v for v in evaluate_all(project, dt.date(2026, 11, 23))}
+    p2 = {a["decision"]: a for a in verdicts["P2"].to_json()["alternative_readings"]}
+    assert verdicts["P2"].if_decided_today == "failed"
+    assert (p2["P2-a"]["if_decided_today"], p2["P2-a"]["differs"]) == ("inconclusive", True)
+    assert p2["P2-a"]["decided_on"] == "2026-11-23"
+    # P3-a: were the post-cutoff DeepSeek V4 Pro (h = +2.37, in [0, +5]) a target, P3 could no
+    # longer pass
+    p3 = {a["decision"]: a for a in verdicts["P3"].to_json()["alternative_readings"]}
+    assert "DeepSeek V4 Pro h = +2.37" in p3["P3-a"]["summary"] and p3["P3-a"]["differs"]
+    # G11 (b), an early PASS: P5's PASS criteria hold today (r = +0.75 on 39), so it would be final
+    p5 = {a["decision"]: a for a in verdicts["P5"].to_json()["alternative_readings"]}
+    assert verdicts["P5"].status == "pending" and p5["G11"]["reading"] == "passed"

@@ -161,7 +161,11 @@ def top_k_spread(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessmen
         )
     top = ranked.head(k)
     exact_rank_spread = spread(top[first].iloc[0], top[first].iloc[k - 1])
-    seconds = top[second].dropna()
+    # the registered reading: the second benchmark over the same k; `second_ranked_by_itself`
+    # (an alternative reading only) takes its own top k instead
+    seconds = (
+        rank(frame, second).head(k)[second] if params.get("second_ranked_by_itself") else top[second].dropna()
+    )
     exact_second = spread(seconds.max(), seconds.min()) if len(seconds) >= int(params["min_second"]) else None
     outcome = _spread_reading(exact_rank_spread, exact_second, params)
     rank_spread = float(exact_rank_spread)
@@ -272,6 +276,8 @@ def correlation(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessment
     """P2, P5, P7: Pearson r between two benchmarks over the models that have both."""
     x, y = params["x"], params["y"]
     both = frame.dropna(subset=[x, y]).reset_index(drop=True)
+    if "min_x" in params:  # an alternative reading only: the models at or above min_x
+        both = both[both[x] >= params["min_x"]].reset_index(drop=True)
     n, r = len(both), pearson(both[x], both[y])
     outcome = _correlation_reading(n, r, params)
     r_text = "undefined" if r is None else f"{r:+.3f}"

@@ -23,24 +23,24 @@ from tracker.panel import ALTERNATIVE_PRECEDENCES, PanelSource
 from tracker.paths import Paths
 from tracker.records import SECONDARY, Event, ValidationError, format_instant
 from tracker.store import commit, make_event_id, recover
-from tracker.verdicts.evaluators import EVALUATORS, FAIL, PASS, Assessment
+from tracker.verdicts.alternatives import alternative_readings
+from tracker.verdicts.evaluators import EVALUATORS, Assessment
 from tracker.verdicts.specs import PredictionSpec, load_registered_specs
 from tracker.verdicts.timeline import (
     DECIDING,
+    FINAL,
     OPEN,
     Snapshot,
     assess_on,
+    decided,
     early_decision,
     end_of_day,
     end_of_grace,
     late_snapshot,
+    reading_word,
     snapshot,
+    status_from,
 )
-
-PENDING, PASSED, FAILED, INCONCLUSIVE = "pending", "passed", "failed", "inconclusive"
-STATUSES = (PENDING, DECIDING, PASSED, FAILED, INCONCLUSIVE)
-FINAL = (PASSED, FAILED, INCONCLUSIVE)
-ON_TRACK, AT_RISK = "on_track", "at_risk"
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Verdict:
     by_source: dict[str, str] = field(default_factory=dict)
     late_evidence: str | None = None
     if_decided_today: str | None = None
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -88,6 +89,7 @@ class Verdict:
             "source_sensitive": self.source_sensitive,
             "by_source": self.by_source,
             "late_evidence": self.late_evidence,
+            "alternative_readings": self.alternatives,
             "text": spec.text,
             "published_in": spec.published_in,
             "paper_url": spec.paper_url,
@@ -97,24 +99,6 @@ class Verdict:
             "decisions": spec.decisions,
             "amendments": [asdict(a) for a in spec.amendments],
         }
-
-
-def decided(assessment: Assessment) -> str:
-    """The verdict an assessment gives when it is taken as final: the registered rules with the
-    snapshot as the deadline (criteria neither met nor violated is INCONCLUSIVE, G11)."""
-    return {PASS: PASSED, FAIL: FAILED}.get(assessment.outcome, INCONCLUSIVE)
-
-
-def status_from(assessment: Assessment, due: bool) -> tuple[str, str | None]:
-    """Map an assessment to (status, provisional) for a prediction that is or is not due.
-
-    The provisional word only restates `decided`: on track when it would pass today.
-    """
-    if due or assessment.final:
-        return decided(assessment), None
-    if assessment.insufficient and assessment.outcome != FAIL and not assessment.evidence.get("rows"):
-        return PENDING, None
-    return PENDING, ON_TRACK if decided(assessment) == PASSED else AT_RISK
 
 
 def snapshot_day(spec: PredictionSpec, as_of: dt.date) -> dt.date:
@@ -148,7 +132,13 @@ def evaluate(spec: PredictionSpec, panels: PanelSource, as_of: dt.date) -> Verdi
         "with_secondary": secondary_line(readings["with_secondary"], shot.phase),
     }
     return replace(
-        verdict, evidence=evidence, by_source=by_source, source_sensitive=len(set(by_source.values())) > 1
+        verdict,
+        evidence=evidence,
+        by_source=by_source,
+        source_sensitive=len(set(by_source.values())) > 1,
+        alternatives=alternative_readings(
+            spec, panels, shot, (by_source["default"], decided(readings["default"]))
+        ),
     )
 
 
@@ -168,15 +158,6 @@ def secondary_line(assessment: Assessment, phase: str) -> dict[str, Any]:
         if key.endswith("_tier") and tier == SECONDARY
     ]
     return {"reading": reading_word(assessment, phase), "summary": assessment.summary, "secondary": used}
-
-
-def reading_word(assessment: Assessment, phase: str) -> str:
-    """One comparable word for an assessment in a phase: `pending:at_risk`, `deciding:failed`,
-    `passed`."""
-    if phase == DECIDING and not assessment.final:
-        return f"{DECIDING}:{decided(assessment)}"
-    status, provisional = status_from(assessment, phase != OPEN)
-    return f"{status}:{provisional}" if provisional else status
 
 
 def _decided_early(

@@ -16,10 +16,14 @@ from dataclasses import dataclass
 
 from tracker.panel import DEFAULT_PRECEDENCE, PanelSource
 from tracker.records import format_instant
-from tracker.verdicts.evaluators import DECIDES_EARLY, EVALUATORS, Assessment
+from tracker.verdicts.evaluators import DECIDES_EARLY, EVALUATORS, FAIL, PASS, Assessment
 from tracker.verdicts.specs import PredictionSpec
 
-OPEN, DECIDING, FINAL = "open", "deciding", "final"
+OPEN, DECIDING, DECIDED = "open", "deciding", "decided"
+PENDING, PASSED, FAILED, INCONCLUSIVE = "pending", "passed", "failed", "inconclusive"
+STATUSES = (PENDING, DECIDING, PASSED, FAILED, INCONCLUSIVE)
+FINAL = (PASSED, FAILED, INCONCLUSIVE)
+ON_TRACK, AT_RISK = "on_track", "at_risk"
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def snapshot(spec: PredictionSpec, as_of: dt.date) -> Snapshot:
     last = end_of_grace(spec)
     if as_of < last:
         return Snapshot(DECIDING, as_of, deadline, deadline)
-    return Snapshot(FINAL, last, deadline, deadline)
+    return Snapshot(DECIDED, last, deadline, deadline)
 
 
 def late_snapshot(spec: PredictionSpec, as_of: dt.date) -> Snapshot | None:
@@ -64,7 +68,7 @@ def late_snapshot(spec: PredictionSpec, as_of: dt.date) -> Snapshot | None:
     if as_of <= end_of_grace(spec):
         return None
     deadline = spec.deadline_day()
-    return Snapshot(FINAL, as_of, deadline, deadline)
+    return Snapshot(DECIDED, as_of, deadline, deadline)
 
 
 def end_of_day(day: dt.date) -> str:
@@ -110,3 +114,30 @@ def early_decision(
         if assessment.final:
             return day, assessment
     return None
+
+
+def decided(assessment: Assessment) -> str:
+    """The verdict an assessment gives when it is taken as final: the registered rules with the
+    snapshot as the deadline (criteria neither met nor violated is INCONCLUSIVE, G11)."""
+    return {PASS: PASSED, FAIL: FAILED}.get(assessment.outcome, INCONCLUSIVE)
+
+
+def status_from(assessment: Assessment, due: bool) -> tuple[str, str | None]:
+    """Map an assessment to (status, provisional) for a prediction that is or is not due.
+
+    The provisional word only restates `decided`: on track when it would pass today.
+    """
+    if due or assessment.final:
+        return decided(assessment), None
+    if assessment.insufficient and assessment.outcome != FAIL and not assessment.evidence.get("rows"):
+        return PENDING, None
+    return PENDING, ON_TRACK if decided(assessment) == PASSED else AT_RISK
+
+
+def reading_word(assessment: Assessment, phase: str) -> str:
+    """One comparable word for an assessment in a phase: `pending:at_risk`, `deciding:failed`,
+    `passed`."""
+    if phase == DECIDING and not assessment.final:
+        return f"{DECIDING}:{decided(assessment)}"
+    status, provisional = status_from(assessment, phase != OPEN)
+    return f"{status}:{provisional}" if provisional else status
