@@ -90,7 +90,9 @@ def history_days(start: dt.date, as_of: dt.date) -> list[dt.date]:
 def history_point(spec: Any, frame: Any, day: dt.date, snapshot: dt.date) -> dict:
     """One prediction's reading on one past day, under the default source order.
 
-    Evidence rows are cut to model and h (the plot needs the statistics only).
+    Evidence rows are kept only where they carry an h-field, cut to model and h: the plot of
+    the slot predictions follows each release's h, the others plot their statistics only (and a
+    correlation's rows are every scored model, 10,000 of them on a large panel).
     """
     assessment = predictions.assess(spec, frame, snapshot)
     status, provisional = predictions.status_from(assessment, day >= spec.deadline_day())
@@ -98,7 +100,7 @@ def history_point(spec: Any, frame: Any, day: dt.date, snapshot: dt.date) -> dic
     evidence = {k: v for k, v in assessment.evidence.items() if k != "rows"}
     evidence["summary"] = assessment.summary
     evidence["rows"] = [
-        {"model": r.get("model"), "h": r.get("h")} for r in assessment.evidence.get("rows", [])
+        {"model": r.get("model"), "h": r.get("h")} for r in assessment.evidence.get("rows", []) if "h" in r
     ]
     return plain(
         {
