@@ -48,6 +48,8 @@ CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
 
 log = logging.getLogger("tracker.daemon")
 
+TYPES_OF: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "bool": bool, "str": str}
+
 
 class DaemonConfigError(UsageError, ValueError):
     """tracker.toml's [daemon] section (or a flag) holds something unusable."""
@@ -82,7 +84,7 @@ def load_config(path: Path, overrides: Mapping[str, Any] | None = None) -> Daemo
     values = {**table, **{k: v for k, v in (overrides or {}).items() if v is not None}}
     config = DaemonConfig(**values)
     for name, spec in known.items():
-        expected = {"int": int, "float": (int, float), "bool": bool, "str": str}[str(spec.type)]
+        expected = TYPES_OF[str(spec.type)]
         value = getattr(config, name)
         if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
             raise DaemonConfigError(f"{path}: [daemon] {name}: expected {spec.type}, got {value!r}")

@@ -222,7 +222,8 @@ def split_name(raw: str) -> NameParts:
     effort = effort_match.group("part").lower() if effort_match else ""
     if effort_match and effort_match.start() > 0:
         name = name[: effort_match.start()]
-    spellings, parts, embedded = [name], [], ""
+    spellings, embedded = [name], ""
+    parts: list[str] = []
     while found := _trailer(name):
         kind, match = found
         name = name[: match.start()]
@@ -231,8 +232,8 @@ def split_name(raw: str) -> NameParts:
             parts.insert(0, match.group("part").lower())
         elif kind == "date" and not embedded:
             embedded = "-".join(_DATE_FORMS.match(match.group("part")).groups())  # type: ignore[union-attr]
-    while (match := _PACKAGING.search(name)) and any(c.isdigit() for c in name[: match.start()]):
-        name = name[: match.start()]
+    while (packaging := _PACKAGING.search(name)) and any(c.isdigit() for c in name[: packaging.start()]):
+        name = name[: packaging.start()]
         spellings.append(name)
     variant = "+".join([*parts, effort] if effort else parts)
     return NameParts(tuple(dict.fromkeys(spellings)), effort, variant, embedded)

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tracker.identity import FrontierPolicy, Identity, canonical_id, infer_lab, normalise_lab, split_name
 from tracker.paths import Paths
@@ -317,7 +318,7 @@ def learn_release_facts(
     model = state.identity.get(model_id)
     if model is None or model.cohort != "tracked":
         return
-    changes: dict[str, str] = {}
+    changes: dict[str, Any] = {}
     known_lab = normalise_lab(lab) or infer_lab(model.name) or infer_lab(model_id)
     if model.lab == "Unknown" and known_lab:
         changes["lab"] = known_lab
@@ -328,7 +329,7 @@ def learn_release_facts(
     state.identity.add(dataclasses.replace(model, **changes))
     if model_id not in outcome.updated_models:
         outcome.updated_models.append(model_id)
-    payload = {"model_id": model_id, "source": source}
+    payload: dict[str, Any] = {"model_id": model_id, "source": source}
     payload.update({f: {"old": getattr(model, f), "new": v} for f, v in changes.items()})
     outcome.events.append(
         Event(

@@ -21,6 +21,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from tracker.paths import Paths
 from tracker.records import (
@@ -117,7 +118,7 @@ def refuse_conflict_markers(path: Path) -> None:
 
 
 def _observation_from_row(row: dict[str, str]) -> Observation:
-    values: dict[str, object] = dict(row)
+    values: dict[str, Any] = dict(row)
     try:
         values["score"] = float(row["score"])
     except ValueError:

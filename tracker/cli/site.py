@@ -71,6 +71,7 @@ def handle_site_serve(args: argparse.Namespace) -> int:
         raise TrackerError(f"{directory}: no built site here; run `tracker site build` first")
     server = make_server(directory, args.port)
     host, port = server.server_address[:2]
+    host = host.decode() if isinstance(host, bytes) else host
     print(f"serving {directory} on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()

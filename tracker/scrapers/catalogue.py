@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tracker.records import Event, as_row
 from tracker.scrapers.records import HubModel
@@ -21,9 +22,8 @@ FIELDS = [f.name for f in dataclasses.fields(HubModel)]
 
 def read_catalogue(path: Path) -> list[HubModel]:
     """The catalogue rows (validated to have every column)."""
-    return [
-        HubModel(**{**row, "steerable": row["steerable"] == "true"}) for row in read_csv_rows(path, FIELDS)
-    ]
+    rows: list[dict[str, Any]] = read_csv_rows(path, FIELDS)
+    return [HubModel(**{**row, "steerable": row["steerable"] == "true"}) for row in rows]
 
 
 def catalogue_text(rows: list[HubModel]) -> str:

@@ -59,7 +59,8 @@ def parse(data: bytes, *, retrieved_at: str, source_url: str = SITE_URL) -> list
 
 def split_setting(helm_id: str) -> tuple[str, str]:
     """(release id, setting): "qwen/qwen3-235b-a22b-fp8-tput" -> ("qwen/qwen3-235b-a22b", "fp8+tput")."""
-    name, parts = helm_id.strip(), []
+    name = helm_id.strip()
+    parts: list[str] = []
     while match := _SETTING.search(name):
         parts.insert(0, match.group("part").lower())
         name = name[: match.start()]
@@ -87,7 +88,8 @@ def parse_record(
         day = _source_day(document.get("retrieved_timestamp"))
     except ValueError as exc:
         return [RowProblem(SOURCE, where, "retrieved_timestamp", str(exc), raw={"id": helm_id})]
-    context = _Context(helm_id, str(info.get("name") or ""), str(info.get("developer") or ""), day, where)
+    names = info if isinstance(info, dict) else {}
+    context = _Context(helm_id, str(names.get("name") or ""), str(names.get("developer") or ""), day, where)
     records = []
     for index, result in enumerate(results):
         record = _result(context, index, result, retrieved_at, source_url, document)

@@ -53,8 +53,8 @@ def parse(data: bytes, *, retrieved_at: str = "") -> list[ListedModel | RowProbl
         if entry is not None and not isinstance(models, dict):
             records.append(RowProblem(SOURCE, provider, "models", "not an object of models"))
             continue
-        for key in sorted(models or {}):
-            records.append(model_entry(provider, lab, key, models[key]))
+        for key, model in sorted((models or {}).items()):
+            records.append(model_entry(provider, lab, key, model))
     return records
 
 
@@ -70,8 +70,10 @@ def model_entry(provider: str, lab: str, key: str, item: Any) -> ListedModel | R
     weights = item.get("open_weights")
     if weights is not None and not isinstance(weights, bool):
         return RowProblem(SOURCE, where, "open_weights", f"not true/false: {weights!r}", {"id": key})
-    model_id = item.get("id") if isinstance(item.get("id"), str) else key
-    name = item.get("name") if isinstance(item.get("name"), str) else model_id
+    given_id = item.get("id")
+    model_id = given_id if isinstance(given_id, str) else str(key)
+    given = item.get("name")
+    name = given if isinstance(given, str) else model_id
     return ListedModel(
         source=SOURCE,
         feed_id=f"{provider}/{model_id}",

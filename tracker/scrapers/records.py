@@ -8,8 +8,9 @@ unreadable is returned as a `RowProblem`, so it can be quarantined instead of lo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 
@@ -55,7 +56,7 @@ class RowProblem:
     row: str
     field: str
     reason: str
-    raw: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tracker.merge import merge_batch
 from tracker.paths import Paths
@@ -31,13 +32,14 @@ from tracker.scrapers import (
 )
 from tracker.scrapers.catalogue import read_catalogue, write_catalogue
 from tracker.scrapers.config import load_config
-from tracker.scrapers.records import ListedModel, RawScore, RowProblem, SourceWarning
 from tracker.scrapers.release_feeds import FEEDS, merge_feed, read_releases, releases_text
 from tracker.scrapers.run import frontier_events, load_state, state_files
 from tracker.scrapers.transcribed import SEED_ADDED_AT, day_start, transcribed_vendor_rows
 from tracker.store import atomic_write_text, commit, write_if_changed
 
-Records = list[RawScore | RowProblem | SourceWarning] | list[ListedModel | RowProblem]
+# One snapshot's records: scores (RawScore, SourceWarning) or listed releases (ListedModel), with the
+# RowProblems of either; which kind is decided by the source (FEEDS lists the release feeds).
+Records = list[Any]
 BUNDLE_PREFIXES = {"llmstats": "LLMStats-main/"}
 
 
@@ -112,7 +114,7 @@ def _epoch_tables(folder: str, origin: str) -> Callable[[Path, str], Records]:
     return read
 
 
-SNAPSHOTS = (
+SNAPSHOTS: tuple[Snapshot, ...] = (
     Snapshot(
         "2025-11-01",
         "epoch",

@@ -28,6 +28,7 @@ from tracker.scrapers.config import ScrapeConfig, load_config
 from tracker.scrapers.errors import FetchError, ParseError
 from tracker.scrapers.http import Fetcher, make_client
 from tracker.scrapers.hub_run import run_hub
+from tracker.scrapers.records import Parser
 from tracker.scrapers.release_feeds import FEEDS, merge_feed, read_releases, releases_text
 from tracker.scrapers.report import RunContext, ScrapeReport, SourceReport
 from tracker.stats.frozen import h_field, load_frozen_panel
@@ -44,7 +45,7 @@ from tracker.store import (
     write_if_changed,
 )
 
-FETCHED = {
+FETCHED: dict[str, tuple[str, Parser[Any]]] = {
     "epoch": ("benchmark_data.zip", epoch.parse),
     "swebench": ("leaderboards.json", swebench.parse),
     "helm": ("helm-capabilities.zip", helm.parse),
@@ -218,12 +219,12 @@ def _obtain(
             return None, None
         return cached.body, cached.meta
     # validators belong to the URL they came from: after a change of URL, ask unconditionally
-    same_url = cached is not None and cached.meta.url == url
-    validators = (cached.meta.etag, cached.meta.last_modified) if same_url else ("", "")
+    same_url = cached if cached is not None and cached.meta.url == url else None
+    validators = (same_url.meta.etag, same_url.meta.last_modified) if same_url else ("", "")
     response = ctx.fetcher.get(url, etag=validators[0], last_modified=validators[1])
     if response.not_modified and same_url:
         report.status = "not_modified"
-        return cached.body, cached.meta
+        return same_url.body, same_url.meta
     if response.not_modified:
         raise FetchError(url, "304 Not Modified but no cached copy to reuse")
     meta = cache.CacheMeta(
@@ -347,8 +348,8 @@ def _health_text(ctx: RunContext, reports: dict[str, SourceReport]) -> str:
 
 
 def _cache_meta(ctx: RunContext, name: str) -> cache.CacheMeta | None:
-    table = {**FETCHED, **FEEDS}
-    if name not in table:
+    file_names = {source: entry[0] for source, entry in (*FETCHED.items(), *FEEDS.items())}
+    if name not in file_names:
         return None
-    cached = cache.read(ctx.paths.cache / name, table[name][0])
+    cached = cache.read(ctx.paths.cache / name, file_names[name])
     return cached.meta if cached else None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
@@ -52,7 +53,8 @@ def split_label(label: str) -> tuple[str, str, str]:
     "o3 (high) (April 2025)" -> ("o3", "high", "April 2025");
     "Claude Opus 4 (Thinking)\n" -> ("Claude Opus 4", "thinking", "").
     """
-    name, settings, dated = " ".join(label.split()), [], ""
+    name, dated = " ".join(label.split()), ""
+    settings: list[str] = []
     while match := _QUALIFIER.search(name):
         qualifier = match.group(1).strip()
         if _EFFORT.match(qualifier) or _THINKING.match(qualifier):
@@ -88,7 +90,7 @@ def _find_entries(node: Any, depth: int = 0) -> list | None:
         entries = node.get("entries")
         if isinstance(entries, list) and any(isinstance(e, dict) and "model" in e for e in entries):
             return entries
-        children = node.values()
+        children: Iterable[Any] = node.values()
     elif isinstance(node, list):
         children = node
     else:

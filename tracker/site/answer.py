@@ -139,9 +139,9 @@ def _lead(verdict: dict) -> str:
 
 
 def _spread(verdict: dict, p: dict, e: dict) -> Answer:
-    k, first, second = p.get("k"), SHORT.get(p.get("rank_by", ""), "?"), SHORT.get(p.get("second", ""), "?")
-    pass_below, fail_above = p.get("pass_rank_spread_below"), p.get("fail_rank_spread_above")
-    second_above = p.get("pass_second_spread_above")
+    k, first, second = int(p["k"]), SHORT.get(p.get("rank_by", ""), "?"), SHORT.get(p.get("second", ""), "?")
+    pass_below, fail_above = float(p["pass_rank_spread_below"]), float(p["fail_rank_spread_above"])
+    second_above = float(p["pass_second_spread_above"])  # every top-k prediction registers all four
     spread, second_spread = e.get("rank_spread"), e.get("second_spread")
     if spread is None:
         return Answer(

@@ -152,8 +152,8 @@ def steering_results(directory: Path) -> list[dict]:
 
 def started_on(result: dict) -> str:
     """The day a steering run started ('' if the file does not say, so it is always shown)."""
-    run = result.get("run") if isinstance(result.get("run"), dict) else {}
-    return str(run.get("started_at") or "")[:10]
+    run = result.get("run")
+    return str(run.get("started_at") or "")[:10] if isinstance(run, dict) else ""
 
 
 def phase_constants(paths: Paths) -> dict:

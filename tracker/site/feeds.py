@@ -83,7 +83,8 @@ def status_key(verdict: dict) -> str:
     """One key per colour: passed, failed, inconclusive, on_track, at_risk or pending."""
     if verdict.get("status") == "pending" and verdict.get("provisional") in PROVISIONAL_WORDS:
         return verdict["provisional"]
-    return verdict.get("status") if verdict.get("status") in STATUS_WORDS else "pending"
+    status = verdict.get("status")
+    return status if isinstance(status, str) and status in STATUS_WORDS else "pending"
 
 
 def badge(verdict: dict) -> dict:

@@ -16,6 +16,7 @@ import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
@@ -26,7 +27,10 @@ from matplotlib.patches import Patch
 
 from tracker.records import partial_date_floor
 
-RC = {
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "cape-tracker",
     "svg.fonttype": "none",
     "text.parse_math": False,  # model names are untrusted text: a '$' must not start mathtext
@@ -96,7 +100,7 @@ def lab_colour(lab: str) -> str:
     return SPARE_COLOURS[digest % len(SPARE_COLOURS)]
 
 
-def _new_figure(size: tuple[float, float] = SIZE) -> tuple[MplFigure, object]:
+def _new_figure(size: tuple[float, float] = SIZE) -> tuple[MplFigure, Any]:
     # Fixed margins rather than a layout engine: constrained layout draws every figure twice.
     fig = MplFigure(figsize=size)
     FigureCanvasAgg(fig)

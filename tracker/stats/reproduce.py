@@ -100,8 +100,9 @@ def _table_mismatches(
         value = stated.get(row.model, {}).get(key)
         if value is None:
             continue
-        kwargs = {} if slope is None else {"slope": slope, "intercept": intercept}
-        if not agrees(value, h_field(getattr(row, SWE), getattr(row, GPQA), **kwargs)):
+        swe, gpqa = getattr(row, SWE), getattr(row, GPQA)
+        fit = (slope, intercept) if slope is not None and intercept is not None else None
+        if not agrees(value, h_field(swe, gpqa, *fit) if fit else h_field(swe, gpqa)):
             out.append(row.model)
     return out
 

@@ -11,6 +11,7 @@ all of them (accelerate's device_map) when `--device cuda` sees several.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import importlib.util
 import os
@@ -102,7 +103,7 @@ def resolve_device(name: str | None) -> str:
     """`auto` (or None) picks the first CUDA device when there is one, else the CPU."""
     import torch  # optional extra `steer`: imported where used
 
-    if name in (None, "", "auto"):
+    if name is None or name in ("", "auto"):
         return "cuda:0" if torch.cuda.is_available() else "cpu"
     if name != "cpu" and not re.fullmatch(r"cuda(:\d+)?", name):
         raise ModelLoadError("unsupported", f"unknown device {name!r}; use auto, cpu, cuda or cuda:N")
@@ -141,7 +142,7 @@ def file_digest(paths: list[Path]) -> str:
     for path in sorted(paths):
         digest.update(path.name.encode("utf-8") + b"\0")
         with path.open("rb") as handle:
-            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+            for block in iter(functools.partial(handle.read, 1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()[:40]
 
@@ -376,6 +377,8 @@ def _finalise_source(source: ModelSource) -> ModelSource:
         return resolve_hub(source)
     folder = Path(source.location)
     if source.source == "gguf":
+        if not source.gguf_file:
+            raise ModelLoadError("not_found", f"{folder}: no .gguf file named")
         weights = [folder / source.gguf_file]
         license_ = _gguf_license(weights[0])
     else:

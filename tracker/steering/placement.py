@@ -62,7 +62,7 @@ class Placement:
 
     def as_dict(self) -> dict:
         gib = 2**30
-        out = {
+        out: dict[str, Any] = {
             "weights_gb": round(self.weights / gib, 3),
             "kv_cache_gb": round(self.kv_cache / gib, 3),
             "activations_gb": round(self.activations / gib, 3),

@@ -45,8 +45,8 @@ class Standing:
 
 def standing(result: dict) -> Standing:
     """Whether a stored result stands as its model's verdict, and if not, why."""
-    model = result.get("model") if isinstance(result.get("model"), dict) else {}
-    run = result.get("run") if isinstance(result.get("run"), dict) else {}
+    model = _section(result, "model")
+    run = _section(result, "run")
     notes = []
     stale = is_stale(result)
     if stale:
@@ -82,3 +82,9 @@ def _git(root: Path, *args: str) -> str:
         ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=True
     )
     return done.stdout.strip()
+
+
+def _section(result: dict, key: str) -> dict:
+    """One object of a result file ({} when it is missing or not an object)."""
+    value = result.get(key)
+    return value if isinstance(value, dict) else {}

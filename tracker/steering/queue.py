@@ -220,8 +220,8 @@ def plan(paths: Paths, config: QueueConfig) -> list[QueueItem]:
 
 def _api_url(client: Any, path: str) -> str:
     """Relative to the client's base URL when it has one (tests: a local server), else GitHub's."""
-    base = getattr(client, "base_url", None)
-    return path if base is not None and getattr(base, "host", "") else GITHUB_API + path
+    host = getattr(getattr(client, "base_url", None), "host", "")
+    return path if host else GITHUB_API + path
 
 
 def _post(client: Any, repo: str, token: str, item: QueueItem, config: QueueConfig) -> tuple[int, str]:

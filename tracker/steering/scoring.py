@@ -125,7 +125,7 @@ class Scorer:
 
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-        entry = {
+        entry: dict[str, Any] = {
             "failed_rows": rows,
             "failed_tokens": rows * width,
             "batch_size": [self.batch_size, max(1, min(self.batch_size, rows) // 2)],

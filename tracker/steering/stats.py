@@ -62,7 +62,7 @@ def effect(
     b_mean, s_mean, n_mean = base[idx].mean(1), steer[idx].mean(1), neg[idx].mean(1)
     delta = float(steer.mean() - base.mean())
     e_value = float(net_correction(delta, base.mean()))
-    e_ci = percentile_ci(net_correction(s_mean - b_mean, b_mean))
+    e_ci = percentile_ci(np.asarray(net_correction(s_mean - b_mean, b_mean)))
     test = mcnemar_exact(base.astype(bool), steer.astype(bool))
     wrong, right = int((base == 0).sum()), int((base == 1).sum())
     return {

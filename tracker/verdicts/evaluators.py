@@ -348,7 +348,8 @@ def slots(frame: pd.DataFrame, params: dict, as_of: dt.date) -> tuple[list[dict]
     scores 60 days after it came out is dropped on the 61st day, for good (a score that arrives
     later does not bring it back, so a replay of any day reads the same), and the next release
     moves up; a younger unscored one holds its slot."""
-    taken, dropped = [], []
+    taken: list[dict] = []
+    dropped: list[dict] = []
     wait = int(params["score_wait_days"])
     for row in _lab_releases(frame, params).itertuples():
         if len(taken) == int(params["slots"]):
