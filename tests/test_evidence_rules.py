@@ -22,9 +22,10 @@ from tracker.cli import main
 from tracker.panel import WITH_SECONDARY, assemble, choose
 from tracker.paths import Paths
 from tracker.records import Event, Model, Observation
+from tracker.scrapers.run import indicative_scores
 from tracker.store import read_models, read_observations, write_models, write_observations
 from tracker.verdicts.evaluators import NEITHER, PASS, published, top_k_spread
-from tracker.verdicts.predictions import evaluate_all
+from tracker.verdicts.predictions import Verdict, evaluate_all, transition_events
 from tracker.verdicts.specs import load_specs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -488,3 +489,42 @@ def test_each_decision_that_can_change_a_verdict_shows_the_verdict_under_its_oth
     # G11 (b), an early PASS: P5's PASS criteria hold today (r = +0.75 on 39), so it would be final
     p5 = {a["decision"]: a for a in verdicts["P5"].to_json()["alternative_readings"]}
     assert verdicts["P5"].status == "pending" and p5["G11"]["reading"] == "passed"
+
+
+def test_a_new_release_alert_never_takes_its_h_from_a_secondary_report():
+    blog = [
+        obs("m", "swe_bench_verified", 95.0, tier="secondary"),
+        obs("m", "gpqa_diamond", 90.0, tier="secondary"),
+    ]
+    assert indicative_scores(blog, "m") == {}
+    lab = [obs("m", "swe_bench_verified", 85.0), obs("m", "gpqa_diamond", 88.0)]
+    assert indicative_scores(blog + lab, "m") == {
+        "swe_bench_verified": (85.0, "vendor"),
+        "gpqa_diamond": (88.0, "vendor"),
+    }
+
+
+def test_a_change_of_what_today_would_decide_is_an_alertable_event_even_if_still_at_risk():
+    spec = next(s for s in load_specs(Paths(REPO)) if s.id == "P7")
+    before = {
+        "predictions": {
+            "P7": {"status": "pending", "provisional": "at_risk", "if_decided_today": "inconclusive"}
+        }
+    }
+    now = Verdict(
+        spec,
+        dt.date(2026, 12, 1),
+        "pending",
+        "at_risk",
+        {"summary": "r = +0.75"},
+        None,
+        if_decided_today="failed",
+    )
+    (event,) = transition_events(before, [now], dt.datetime(2026, 12, 1, 23, 59, 59, tzinfo=dt.UTC))
+    assert event.type == "provisional_flipped"
+    assert (event.payload["old_if_decided_today"], event.payload["if_decided_today"]) == (
+        "inconclusive",
+        "failed",
+    )
+    unchanged = {"predictions": {"P7": {**before["predictions"]["P7"], "if_decided_today": "failed"}}}
+    assert transition_events(unchanged, [now], dt.datetime(2026, 12, 2, tzinfo=dt.UTC)) == []

@@ -20,6 +20,7 @@ import httpx
 from tracker.errors import UsageError
 from tracker.identity import FrontierPolicy, Identity
 from tracker.merge import MergeState, merge_batch
+from tracker.panel import DEFAULT_PRECEDENCE, choose
 from tracker.paths import Paths
 from tracker.records import Event, Observation
 from tracker.scrapers import SOURCES, cache, epoch, helm, llmstats, scale_hle, swebench, vendor
@@ -56,7 +57,6 @@ NOT_A_FEED = {
     "hle": "HLE is not one source: its scores come via 'scale_hle' (Scale's board, no tools), 'epoch' "
     "(hle_external.csv) and 'vendor' (tracker add-score)"
 }
-SCORE_PRECEDENCE = ("epoch", "swebench", "vendor")
 
 
 def select_sources(names: list[str] | None) -> list[str]:
@@ -255,18 +255,15 @@ def _vendor_source(ctx: RunContext, state: MergeState) -> tuple[MergeState, Sour
 
 
 def indicative_scores(observations: list[Observation], model_id: str) -> dict[str, tuple[float, str]]:
-    """benchmark -> (score, source): the first source by precedence with model-level values
-    (agent systems excluded), its best variant. Only for the alert's indicative h; verdicts use
-    the panel's own selection."""
+    """benchmark -> (score, source): the score that stands by the registered rule (G6, G7:
+    the lab's single-attempt number, else an independent evaluator's; a secondary report never).
+    Only for the alert's indicative h; verdicts read the panel."""
     out: dict[str, tuple[float, str]] = {}
-    for source in SCORE_PRECEDENCE:
-        for obs in observations:
-            if obs.model_id != model_id or obs.source != source or obs.variant.startswith("system:"):
-                continue
-            if obs.benchmark not in out or (
-                out[obs.benchmark][1] == source and obs.score > out[obs.benchmark][0]
-            ):
-                out[obs.benchmark] = (obs.score, source)
+    for benchmark in ("swe_bench_verified", "gpqa_diamond"):
+        mine = [o for o in observations if o.model_id == model_id and o.benchmark == benchmark]
+        chosen = choose(mine, DEFAULT_PRECEDENCE)
+        if chosen is not None:
+            out[benchmark] = (chosen.score, chosen.source)
     return out
 
 
