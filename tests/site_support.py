@@ -21,6 +21,18 @@ from tracker.store import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
+# Every page the site builds (the figures, feeds, badges and data files aside).
+PAGES = {
+    "index.html",
+    "coupling.html",
+    "phase.html",
+    "models.html",
+    "steering.html",
+    "sources.html",
+    "events.html",
+    "glossary.html",
+    "about.html",
+} | {f"predictions/P{i}.html" for i in range(1, 8)}
 AS_OF = dt.date(2026, 9, 15)
 SCRIPT = "<script>alert(1)</script>"
 SCRIPT_LAB = "<script>alert(2)</script>"

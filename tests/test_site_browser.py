@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from site_browser import Browser, browser, find_chromium, serve
+from site_support import PAGES
 
 from tracker.panel import frozen_frame
 from tracker.paths import Paths
@@ -22,17 +23,6 @@ from tracker.stats import coupling
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = find_chromium()
-PAGES = {
-    "index.html",
-    "coupling.html",
-    "phase.html",
-    "models.html",
-    "steering.html",
-    "sources.html",
-    "events.html",
-    "glossary.html",
-    "about.html",
-} | {f"predictions/P{i}.html" for i in range(1, 8)}
 LINKS_JS = (
     "Array.from(document.querySelectorAll('a[href], link[href], img[src], script[src]'))"
     ".map(e => e.href || e.src)"

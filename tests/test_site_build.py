@@ -11,23 +11,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from site_support import AS_OF, site_files
+from site_support import AS_OF, PAGES, site_files
 
 from tracker.cli import main
 from tracker.paths import Paths
 from tracker.site import builder as sitegen
 
-PAGES = {
-    "index.html",
-    "coupling.html",
-    "phase.html",
-    "models.html",
-    "steering.html",
-    "sources.html",
-    "events.html",
-    "glossary.html",
-    "about.html",
-} | {f"predictions/P{i}.html" for i in range(1, 8)}
 FEEDS = {"feed.atom", "api/status.json", "api/models.json", "models.csv"} | {
     f"badges/P{i}.json" for i in range(1, 8)
 }

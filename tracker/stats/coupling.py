@@ -42,6 +42,10 @@ class Fit:
     x_mean: float
     sxx: float
 
+    def headline(self) -> dict[str, float]:
+        """n, slope, intercept, r and p: what every report of a fit starts with."""
+        return {"n": self.n, "slope": self.slope, "intercept": self.intercept, "r": self.r, "p": self.p}
+
     def pi_halfwidth_papers(self) -> float:
         """The papers' 95% interval: 1.96 x population SD of the residuals (the +/-16.2)."""
         return PAPERS_PI_Z * self.resid_sd_ddof0
@@ -199,11 +203,7 @@ def summarise(frame: pd.DataFrame, reference: Fit) -> dict:
     lolo = leave_one_lab_out(frame)
     phases = phase_rows(frame)
     return {
-        "n": fit.n,
-        "slope": fit.slope,
-        "intercept": fit.intercept,
-        "r": fit.r,
-        "p": fit.p,
+        **fit.headline(),
         "slope_se": fit.slope_se,
         "intercept_se": fit.intercept_se,
         "h_slope": FROZEN_SLOPE,
@@ -237,11 +237,7 @@ def refit_39(paths: Paths) -> dict:
     both = panel[panel["cohort"].isin(["frozen", "post_cutoff"])]
     fit = fit_frame(both)
     return {
-        "n": fit.n,
-        "slope": fit.slope,
-        "intercept": fit.intercept,
-        "r": fit.r,
-        "p": fit.p,
+        **fit.headline(),
         "lolo_mae": leave_one_lab_out(both)["mae"],
     }
 
