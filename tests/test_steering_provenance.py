@@ -89,3 +89,10 @@ def test_the_code_commit_is_read_from_git_and_says_when_tracked_code_differs(tmp
     assert code_commit(tmp_path) == {"commit": "f" * 40, "dirty": None}
     monkeypatch.delenv("GITHUB_SHA")
     assert code_commit(tmp_path / "nowhere") == {"commit": None, "dirty": None}
+
+
+def test_the_steering_page_says_why_a_result_does_not_stand(built_site):
+    """The site's test project holds a result written by protocol revision 1 code."""
+    page = (built_site / "steering.html").read_text(encoding="utf-8")
+    assert "<strong>Stale.</strong> Not the verdict of org/" in page
+    assert "stale: computed by protocol revision 1 code (current 2)" in page
