@@ -118,6 +118,23 @@ def test_a_decided_verdict_is_its_own_answer() -> None:
     assert answer.would_be_words(v) == "failed"
 
 
+def test_a_deciding_prediction_says_it_is_in_its_grace_period() -> None:
+    v = verdict(
+        "P1",
+        "top_k_spread",
+        P1_PARAMS,
+        {"rank_spread": 7.0, "second_spread": 7.3, "n": 39, "k": 5},
+        status="deciding",
+        provisional=None,
+        days_left=-3,
+        if_decided_today="failed",
+    )
+    assert answer.would_be_words(v) == "would fail"
+    assert answer.answer(v).sentence.startswith(
+        "P1 is past its deadline and being decided: on the scores dated by it, it would fail: "
+    )
+
+
 def test_top_line_counts_would_be_verdicts_and_near_deadlines() -> None:
     verdicts = [
         verdict("P1", "x", {}, {}, if_decided_today="failed", days_left=30),

@@ -133,6 +133,9 @@ def _lead(verdict: dict) -> str:
     pid, state = verdict["id"], would_be(verdict)
     if verdict.get("status") in WOULD_BE_WORDS:
         return f"{pid} is decided: {WOULD_BE_WORDS[state] if state != 'inconclusive' else 'inconclusive'}"
+    if verdict.get("status") == "deciding":
+        words = "could not be decided" if state == "inconclusive" else f"would {WOULD_BE_WORDS[state]}"
+        return f"{pid} is past its deadline and being decided: on the scores dated by it, it {words}"
     if state == "inconclusive":
         return f"If decided today, {pid} could not be decided"
     return f"If decided today, {pid} would {WOULD_BE_WORDS[state]}"
