@@ -232,7 +232,7 @@ def test_a_stale_result_is_queued_again_and_a_current_one_joins_it(empty_project
     write_catalogue(empty_project, [catalogue_row(model["id"], sha=model["revision"])])
     old = ingest(empty_project, stale(current), now=NOW)
     [item] = queue.review(empty_project, CONFIG)
-    assert item.status == "qualifies" and "stale result of protocol revision 1" in item.reason
+    assert item.status == "qualifies" and "stale result by protocol revision 1 code" in item.reason
     queue.dispatch(
         empty_project, queue.plan(empty_project, CONFIG), dispatch_api, "owner/repo", "t", NOW, CONFIG
     )

@@ -205,7 +205,8 @@ def review(paths: Paths, config: QueueConfig) -> list[QueueItem]:
             out.append(_item(row, "dispatched", entry.get("error", "")))
         elif key in newest or entry.get("status") in ("dispatched", "done"):
             # a result (or a dispatch) of older protocol code: run again with the current code
-            stale = f"stale result of protocol revision {newest.get(key, 1)} (current {PROTOCOL_REVISION})"
+            what = "stale result" if key in newest else "dispatched"
+            stale = f"{what} by protocol revision {newest.get(key, 1)} code (current {PROTOCOL_REVISION})"
             out.append(_item(row, "skipped" if reason else "qualifies", reason or f"re-run: {stale}"))
         else:
             fit = config.fit(_params(row["n_params"]) or 0)
