@@ -24,7 +24,7 @@ from tracker.paths import Paths
 from tracker.records import Event, Model, Observation
 from tracker.scrapers.run import indicative_scores
 from tracker.store import read_models, read_observations, write_models, write_observations
-from tracker.verdicts.evaluators import NEITHER, PASS, published, top_k_spread
+from tracker.verdicts.evaluators import NEITHER, PASS, correlation, published, top_k_spread
 from tracker.verdicts.predictions import Verdict, evaluate_all, transition_events
 from tracker.verdicts.specs import load_specs
 
@@ -528,3 +528,27 @@ def test_a_change_of_what_today_would_decide_is_an_alertable_event_even_if_still
     )
     unchanged = {"predictions": {"P7": {**before["predictions"]["P7"], "if_decided_today": "failed"}}}
     assert transition_events(unchanged, [now], dt.datetime(2026, 12, 2, tzinfo=dt.UTC)) == []
+
+
+def test_text_only_hle_counts_only_when_the_whole_statistic_is_text_only():
+    # G6 / P7-a: "text-only only if the whole statistic uses text-only"
+    xs, ys = [60.0, 65.0, 70.0, 75.0], [20.0, 25.0, 30.0, 35.0]
+    full = {f"f{i}": (x, y, "full") for i, (x, y) in enumerate(zip(xs, ys, strict=True))}
+    mixed = {**full, "t0": (90.0, 5.0, "text-only")}
+    models = [Model(name, name, "Lab", "2026-07-01", cohort="tracked") for name in mixed]
+    observations = [
+        o
+        for name, (x, y, subset) in mixed.items()
+        for o in (
+            obs(name, "swe_bench_verified", x, "epoch"),
+            obs(name, "hle", y, "epoch", hle_subset=subset),
+        )
+    ]
+    frame = assemble(models, observations, dt.date(2026, 12, 1))
+    result = correlation(frame, spec_parameters("P7"), dt.date(2026, 12, 1))
+    assert result.evidence["n"] == 4 and result.evidence["hle_text_only_left_out"] == ["t0"]
+    only_text = assemble(models[-1:], observations[-2:], dt.date(2026, 12, 1))
+    assert (
+        correlation(only_text, spec_parameters("P7"), dt.date(2026, 12, 1)).evidence["hle_text_only_left_out"]
+        == []
+    )

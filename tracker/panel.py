@@ -191,8 +191,12 @@ def _score_cells(
         f"{benchmark}_tier": chosen.trust(),
         f"{benchmark}_source_date": chosen.source_day(),
         f"{benchmark}_first_known": first_known or known or chosen.known_on(),
-        f"{benchmark}_metric": chosen.ifeval_metric if benchmark == "ifeval" else "",
+        f"{benchmark}_metric": SUBSET_OF.get(benchmark, lambda _: "")(chosen),
     }
+
+
+# What `b_metric` records: IFEval's metric, HLE's subset (full / text-only), as the source states.
+SUBSET_OF = {"ifeval": lambda o: o.ifeval_metric, "hle": lambda o: o.hle_subset}
 
 
 Known = tuple[dt.date, dt.date, Observation]

@@ -78,6 +78,17 @@ def ifeval_mix(frame: pd.DataFrame) -> dict[str, Any]:
     return {"by_tier": by_tier, "by_metric": by_metric, "mixed": len(by_tier) > 1 or len(by_metric) > 1}
 
 
+def one_hle_subset(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """G6 / P7-a: HLE text-only values count only if the whole statistic is text-only; in a
+    statistic that mixes them with full-set values they are left out (and named)."""
+    if "hle" not in columns or "hle_metric" not in frame:
+        return frame, []
+    text_only = frame["hle_metric"].eq("text-only") & frame["hle"].notna()
+    if not text_only.any() or text_only.sum() == frame["hle"].notna().sum():
+        return frame, []
+    return frame[~text_only].reset_index(drop=True), frame.loc[text_only, "model_id"].tolist()
+
+
 def evidence_rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     """`evidence_row` for every row of a frame, read column by column: the correlation
     predictions list every scored model, and a pandas row object per model was their main cost."""
@@ -163,8 +174,11 @@ def top_k_spread(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessmen
     exact_rank_spread = spread(top[first].iloc[0], top[first].iloc[k - 1])
     # the registered reading: the second benchmark over the same k; `second_ranked_by_itself`
     # (an alternative reading only) takes its own top k instead
+    same_set, _ = one_hle_subset(top, [second])  # G6: text-only HLE never mixed with the full set
     seconds = (
-        rank(frame, second).head(k)[second] if params.get("second_ranked_by_itself") else top[second].dropna()
+        rank(frame, second).head(k)[second]
+        if params.get("second_ranked_by_itself")
+        else same_set[second].dropna()
     )
     exact_second = spread(seconds.max(), seconds.min()) if len(seconds) >= int(params["min_second"]) else None
     outcome = _spread_reading(exact_rank_spread, exact_second, params)
@@ -275,7 +289,7 @@ def correlation_diagnostics(both: pd.DataFrame, params: dict) -> dict[str, Any]:
 def correlation(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessment:
     """P2, P5, P7: Pearson r between two benchmarks over the models that have both."""
     x, y = params["x"], params["y"]
-    both = frame.dropna(subset=[x, y]).reset_index(drop=True)
+    both, text_only_left_out = one_hle_subset(frame.dropna(subset=[x, y]).reset_index(drop=True), [x, y])
     if "min_x" in params:  # an alternative reading only: the models at or above min_x
         both = both[both[x] >= params["min_x"]].reset_index(drop=True)
     n, r = len(both), pearson(both[x], both[y])
@@ -288,6 +302,7 @@ def correlation(frame: pd.DataFrame, params: dict, as_of: dt.date) -> Assessment
         "p": None if r is None or n < 3 else float(stats.pearsonr(both[x], both[y])[1]),
         "threshold_n": params["min_n_pass"],
         "diagnostics": correlation_diagnostics(both, params),
+        "hle_text_only_left_out": text_only_left_out,
         "rows": evidence_rows(both, [x, y]),
     }
     if "ifeval" in (x, y):
