@@ -23,11 +23,6 @@ from tracker.paths import Paths
 # (another test run, a background job) that makes small forward passes 5-30x slower. Must be set
 # before torch is first imported.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-# Under pytest-xdist (`make test`: one worker per core) each worker's torch gets its share of the
-# cores instead of one thread per core in every worker, which oversubscribes them.
-_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-if _WORKERS > 1:
-    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // _WORKERS)))
 
 LONGEST_FIRST = (
     "test_steering_smollm2.py",
