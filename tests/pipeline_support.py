@@ -9,6 +9,7 @@ import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -34,6 +35,22 @@ def copy_project(root: Path) -> Paths:
         elif source.exists():
             shutil.copy2(source, root / name)
     return Paths(root)
+
+
+def kill_at_rename(boundary: int) -> None:
+    """From now on, this process SIGKILLs itself at crash point `boundary` of its atomic writes:
+    just before rename number boundary // 2 when `boundary` is even, just after it when odd."""
+    real, seen = os.replace, [0]
+
+    def replace(src, dst):
+        if seen[0] * 2 == boundary:
+            os.kill(os.getpid(), signal.SIGKILL)
+        real(src, dst)
+        if seen[0] * 2 + 1 == boundary:
+            os.kill(os.getpid(), signal.SIGKILL)
+        seen[0] += 1
+
+    os.replace = replace
 
 
 def copy_registry(root: Path) -> Paths:

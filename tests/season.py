@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alerts_servers import WebhookReceiver, channel_env
-from pipeline_support import REPO, assert_data_valid, snapshot
+from pipeline_support import REPO, assert_data_valid, kill_at_rename, snapshot
 from scraper_server import ScriptedServer
 
 from tracker import pipeline
@@ -267,17 +267,7 @@ def kill_at(boundary: int) -> Callable[[], None]:
     """A child set-up: SIGKILL itself just before (even) or after (odd) rename boundary // 2."""
 
     def setup() -> None:
-        real, seen = os.replace, [0]
-
-        def replace(src, dst):
-            if seen[0] * 2 == boundary:
-                os.kill(os.getpid(), signal.SIGKILL)
-            real(src, dst)
-            if seen[0] * 2 + 1 == boundary:
-                os.kill(os.getpid(), signal.SIGKILL)
-            seen[0] += 1
-
-        os.replace = replace
+        kill_at_rename(boundary)
 
     return setup
 

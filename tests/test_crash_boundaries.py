@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pipeline_support import assert_data_valid, copy_registry, snapshot
+from pipeline_support import assert_data_valid, copy_registry, kill_at_rename, snapshot
 from scraper_support import epoch_zip, fresh_root, swebench_json
 
 from tracker.paths import Paths
@@ -78,17 +78,7 @@ def killed_at(action: Action, paths: Paths, boundary: int) -> None:
     2k+1: after it); assert it died there."""
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
-        real, seen = os.replace, [0]
-
-        def replace(src, dst):
-            if seen[0] * 2 == boundary:
-                os.kill(os.getpid(), signal.SIGKILL)
-            real(src, dst)
-            if seen[0] * 2 + 1 == boundary:
-                os.kill(os.getpid(), signal.SIGKILL)
-            seen[0] += 1
-
-        os.replace = replace
+        kill_at_rename(boundary)
         try:
             action(paths)
         finally:
