@@ -128,10 +128,10 @@ def test_models_new_lists_repos_first_seen_since(
     assert (
         main(["--root", str(crawled_project.root), "models", "new", "--since", "2026-06-01", "--json"]) == 0
     )
-    listed = json.loads(capsys.readouterr().out)
+    listed = json.loads(capsys.readouterr().out)["open_weights"]
     assert [r["repo_id"] for r in listed] == ["facebook/bart-base", "meta-llama/Meta-Llama-3-8B-Instruct"]
     assert set(listed[0]) == {f.name for f in dataclasses.fields(hf_hub.HubModel)}
     assert (
         main(["--root", str(crawled_project.root), "models", "new", "--since", "2026-06-02", "--json"]) == 0
     )
-    assert json.loads(capsys.readouterr().out) == []
+    assert json.loads(capsys.readouterr().out)["open_weights"] == []

@@ -4,12 +4,14 @@ snapshots and against a local server with faults."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 from scraper_server import scripted_server
 from scraper_support import fresh_root, gz_fixture
 
+from tracker.cli import main
 from tracker.paths import Paths
 from tracker.scrapers import models_dev, openrouter
 from tracker.scrapers.config import HubConfig, ScrapeConfig
@@ -112,3 +114,21 @@ def test_a_failing_feed_changes_nothing_and_the_other_goes_on(
     assert {p: p.read_bytes() for p in before} == before
     assert len(read_releases(paths.data / "releases.csv")) > 500
     assert not [e for e in read_events(paths.ledger) if e.type == "model_updated" and e.at > "2026-04-20"]
+
+
+def test_models_new_lists_feed_releases_with_dates_and_precision(capsys: pytest.CaptureFixture[str]) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    assert main(["--root", str(repo), "models", "new", "--since", "2026-04-01", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    releases = {(r["source"], r["feed_id"]): r for r in listed["releases"]}
+    opus = releases[("openrouter", "anthropic/claude-opus-4.7")]
+    assert (opus["listed_at"], opus["model_id"]) == ("2026-04-16T14:51:40Z", "claude-opus-4.7")
+    assert (opus["release_date"], opus["date_precision"]) == ("2026-04-16", "day")  # the panel's own date
+    glm = releases[("models_dev", "zai/glm-5.1")]
+    assert (glm["release_date"], glm["date_precision"], glm["date_source"]) == (
+        "2026-03-27",
+        "day",
+        "models_dev",
+    )
+    # the first listing of each feed (2026-02-27, 2026-03-01) is a baseline, never "new"
+    assert all(r["first_seen"] >= "2026-04-19" for r in listed["releases"])

@@ -17,6 +17,7 @@ from tracker.errors import UsageError
 from tracker.merge import decide
 from tracker.scrapers.add_score import VendorEntry, add_score
 from tracker.scrapers.catalogue import read_catalogue
+from tracker.scrapers.release_feeds import new_releases
 from tracker.scrapers.run import scrape
 from tracker.store import read_quarantine
 
@@ -43,7 +44,7 @@ def _register_scrape(subparsers: argparse._SubParsersAction) -> None:
 def _register_models(subparsers: argparse._SubParsersAction) -> None:
     models = subparsers.add_parser("models", help="the open-weight catalogue")
     models_sub = models.add_subparsers(dest="models_command", metavar="COMMAND", required=True)
-    new = models_sub.add_parser("new", help="open-weight repos first seen since a day")
+    new = models_sub.add_parser("new", help="releases (feeds) and open-weight repos first seen since a day")
     new.add_argument("--since", type=day, help="first day to include (default: 7 days ago)")
     new.add_argument("--json", action="store_true")
     new.set_defaults(handler=handle_models_new)
@@ -120,20 +121,34 @@ def handle_scrape(args: argparse.Namespace) -> int:
 
 def handle_models_new(args: argparse.Namespace) -> int:
     since = args.since or (utc_now().date() - dt.timedelta(days=7))
-    rows = read_catalogue(paths_from(args).data / "hf_models.csv")
+    paths = paths_from(args)
+    rows = read_catalogue(paths.data / "hf_models.csv")
     fresh = sorted(
         (r for r in rows if r.first_seen[:10] >= since.isoformat()), key=lambda r: (r.first_seen, r.repo_id)
     )
+    releases = new_releases(paths, since)
     if args.json:
-        print_json([dataclasses.asdict(r) for r in fresh])
+        print_json(
+            {
+                "since": since.isoformat(),
+                "releases": releases,
+                "open_weights": [dataclasses.asdict(r) for r in fresh],
+            }
+        )
         return 0
+    for release in releases:
+        date = release["release_date"] or "no date yet"
+        print(
+            f"{release['feed_id']}  {release['name']}  listed {release['listed_at'][:10] or '?'}  "
+            f"released {date} ({release['date_precision'] or 'unknown'}) -> {release['model_id'] or 'not tracked'}"
+        )
     for row in fresh:
         status = "steerable" if row.steerable else f"skip: {row.skip_reason}"
         print(
             f"{row.repo_id}  {row.kind}  created {row.created_at[:10]}  first seen {row.first_seen[:10]}  {status}"
         )
-    if not fresh:
-        print(f"no open-weight repos first seen since {since}")
+    if not fresh and not releases:
+        print(f"no releases or open-weight repos first seen since {since}")
     return 0
 
 

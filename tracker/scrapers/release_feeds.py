@@ -17,6 +17,7 @@ Every change to a release is a `model_updated` event (tracker.merge.learn_releas
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 from tracker.identity import normalise_lab, slugify, split_name
@@ -28,10 +29,11 @@ from tracker.merge import (
     quarantine_problem,
     refresh_frontier,
 )
+from tracker.paths import Paths
 from tracker.records import Event, Model
 from tracker.scrapers import models_dev, openrouter
 from tracker.scrapers.records import ListedModel, RowProblem
-from tracker.store import make_event_id, read_csv_rows, rows_to_csv
+from tracker.store import make_event_id, read_csv_rows, read_models, rows_to_csv
 
 FEEDS = {
     "openrouter": ("openrouter-models.json", openrouter.parse),
@@ -60,6 +62,29 @@ def read_releases(path: Path) -> list[dict[str, str]]:
 def releases_text(rows: list[dict[str, str]]) -> str:
     """data/releases.csv sorted by source and feed id (idempotent)."""
     return rows_to_csv(FIELDS, sorted(rows, key=lambda r: (r["source"], r["feed_id"])))
+
+
+def new_releases(paths: Paths, since: dt.date) -> list[dict[str, str]]:
+    """Feed releases first seen on or after `since` (a source's first listing is a baseline and
+    is not new), each with the best release date known: the feed's own (models.dev), else the
+    tracked release's, with its precision and where it came from."""
+    rows = read_releases(paths.data / "releases.csv")
+    models = {m.model_id: m for m in read_models(paths.models)}
+    baseline = {}
+    for row in rows:
+        baseline[row["source"]] = min(baseline.get(row["source"], row["first_seen"]), row["first_seen"])
+    out = []
+    for row in sorted(rows, key=lambda r: (r["first_seen"], r["source"], r["feed_id"])):
+        if row["first_seen"] <= baseline[row["source"]] or row["first_seen"][:10] < since.isoformat():
+            continue
+        model = models.get(row["model_id"])
+        if not row["release_date"] and model is not None and model.release_date:
+            dated = {"release_date": model.release_date, "date_precision": model.date_precision()}
+            dated["date_source"] = "tracked release " + model.model_id
+        else:
+            dated = {"date_source": row["source"] if row["release_date"] else ""}
+        out.append({**row, **dated, "first_party_day": model.first_party_day if model else ""})
+    return out
 
 
 def merge_feed(
