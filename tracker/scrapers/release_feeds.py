@@ -70,7 +70,7 @@ def new_releases(paths: Paths, since: dt.date) -> list[dict[str, str]]:
     tracked release's, with its precision and where it came from."""
     rows = read_releases(paths.data / "releases.csv")
     models = {m.model_id: m for m in read_models(paths.models)}
-    baseline = {}
+    baseline: dict[str, str] = {}
     for row in rows:
         baseline[row["source"]] = min(baseline.get(row["source"], row["first_seen"]), row["first_seen"])
     out = []
