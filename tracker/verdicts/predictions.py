@@ -169,7 +169,7 @@ def _decided_early(
     if day < as_of:
         today = assess_on(spec, panels, Snapshot(OPEN, as_of, None, as_of))
         if (decided(today), today.summary) != (decided(first), first.summary):
-            verdict = replace(verdict, late_evidence=_late_note(as_of, today))
+            verdict = replace(verdict, late_evidence=_late_note(today))
     return verdict
 
 
@@ -186,7 +186,7 @@ def _by_phase(spec: PredictionSpec, panels: PanelSource, as_of: dt.date, shot: S
     if later is not None:
         today = assess_on(spec, panels, later)
         if decided(today) != decided(main) or today.summary != main.summary:
-            verdict = replace(verdict, late_evidence=_late_note(as_of, today, shot.known_by))
+            verdict = replace(verdict, late_evidence=_late_note(today, shot.known_by))
     return verdict
 
 
@@ -195,10 +195,11 @@ def _evidence(assessment: Assessment, known_by: dt.date, dated_by: dt.date | Non
     return {"summary": assessment.summary, **snapshot_fields, **assessment.evidence}
 
 
-def _late_note(as_of: dt.date, today: Assessment, grace_end: dt.date | None = None) -> str:
-    """What data learnt after the decision would read (the verdict does not change)."""
+def _late_note(today: Assessment, grace_end: dt.date | None = None) -> str:
+    """What data learnt after the decision would read (the verdict does not change). It names
+    the reading, not the day, so the same late data make one event, not one a day."""
     after = f" (scores dated by the deadline, learnt after {grace_end})" if grace_end else ""
-    return f"re-evaluated on {as_of}{after}: {decided(today)} ({today.summary})"
+    return f"later data{after} read {decided(today)} ({today.summary})"
 
 
 def evaluate_all(paths: Paths, as_of: dt.date, source: PanelSource | None = None) -> list[Verdict]:
@@ -221,7 +222,7 @@ def apply_finality(verdict: Verdict, recorded: dict | None) -> Verdict:
         return verdict
     if (verdict.status, verdict.evidence.get("summary")) == (recorded["status"], recorded.get("summary")):
         return verdict
-    late = f"re-evaluated on {verdict.as_of}: {verdict.status} ({verdict.evidence.get('summary')})"
+    late = f"later data read {verdict.status} ({verdict.evidence.get('summary')})"
     evidence = {**verdict.evidence, "summary": recorded.get("summary", "")}
     return replace(
         verdict,
