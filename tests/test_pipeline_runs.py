@@ -31,8 +31,8 @@ from tracker.verdicts.predictions import evaluate_all
 
 pytestmark = pytest.mark.slow
 
-NOW = "2027-01-02T05:17:00Z"
-LATER_SAME_DAY = "2027-01-02T18:40:00Z"
+NOW = "2027-01-16T05:17:00Z"  # after the 14-day grace of the 2026-12-31 deadlines: P1, P2, P7 are final
+LATER_SAME_DAY = "2027-01-16T18:40:00Z"
 # A webhook channel that is switched on (so alerts are queued) but never reached: --no-alerts.
 CHANNEL = {"CAPE_WEBHOOK_URL": "http://127.0.0.1:9/hook", "CAPE_WEBHOOK_SECRET": "s" * 32}
 RUN = ("run", "--offline", "--no-alerts", "--wait", "0")
@@ -68,7 +68,9 @@ def test_a_run_ends_with_the_seven_statuses_and_the_site(reference):
     paths, result, _ = reference
     lines = result.stdout.rstrip("\n").splitlines()
     assert lines[-1] == f"site: {paths.site_out / 'index.html'}"
-    statuses = [re.match(r"  (P\d)\s+(pending|passed|failed|inconclusive)\b", line) for line in lines[-8:-1]]
+    statuses = [
+        re.match(r"  (P\d)\s+(pending|deciding|passed|failed|inconclusive)\b", line) for line in lines[-8:-1]
+    ]
     assert [m.group(1) for m in statuses if m] == [f"P{i}" for i in range(1, 8)], result.stdout
     assert (paths.site_out / "index.html").is_file()
     assert "sources failed:" in result.stdout
@@ -78,9 +80,9 @@ def test_the_run_did_the_days_work(reference):
     paths, result, _ = reference
     assert_data_valid(paths)
     recorded = json.loads(paths.verdicts.read_text())
-    assert recorded["as_of"] == "2027-01-02"
+    assert recorded["as_of"] == "2027-01-16"
     decided = {pid for pid, row in recorded["predictions"].items() if row["status"] != "pending"}
-    assert {"P1", "P2", "P7"} <= decided, "deadlines of 2026-12-31 have passed"
+    assert {"P1", "P2", "P7"} <= decided, "deadlines of 2026-12-31 and their 14-day grace have passed"
     assert "changed (" in result.stdout and "verdict_decided: P1 decided" in result.stdout
     assert paths.outbox.exists() and paths.outbox.read_text().strip(), "alerts were queued for the webhook"
 
