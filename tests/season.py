@@ -233,8 +233,20 @@ class Season:
         return calls[0]
 
     def state(self) -> dict[str, bytes]:
-        """data/ as the record holds it (the raw response cache and runtime files aside)."""
-        return {k: v for k, v in snapshot(self.paths.data).items() if not k.startswith("cache/")}
+        """data/ as the record holds it (the raw response cache and runtime files aside).
+
+        data/sources.json is the health of each source's last attempt: after a killed run, the
+        run again is answered 304 (`not_modified`, 0 new) where the undisturbed run got 200 (`ok`,
+        N new), both successes at the same instant. So a success counts as one status and the
+        attempt's own counts are left out; when, the URL, the validators and errors must match."""
+        state = {k: v for k, v in snapshot(self.paths.data).items() if not k.startswith("cache/")}
+        if "sources.json" in state:
+            health = json.loads(state["sources.json"])
+            for entry in health.values():
+                entry["status"] = "ok" if entry.get("status") == "not_modified" else entry.get("status")
+                entry.pop("new", None)
+            state["sources.json"] = json.dumps(health, sort_keys=True).encode()
+        return state
 
 
 def spawn(action: Callable[[], object], setup: Callable[[], None] = lambda: None) -> int:
