@@ -46,7 +46,13 @@ def test_a_day_before_any_data_is_answered_not_a_traceback(root, capsys):
 
 @pytest.mark.parametrize(
     "args",
-    [["site", "serve", "--port", "99999"], ["run", "--wait", "-5"], ["alerts", "send", "--wait", "nan"]],
+    [
+        ["site", "serve", "--port", "99999"],
+        ["run", "--wait", "-5"],
+        ["alerts", "send", "--wait", "nan"],
+        ["daemon", "--misfire-grace", "-5"],
+        ["daemon", "--lock-wait", "-1"],
+    ],
     ids=lambda a: " ".join(a),
 )
 def test_out_of_range_numbers_are_usage_errors(root, capsys, args):

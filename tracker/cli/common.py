@@ -39,6 +39,17 @@ def seconds(text: str) -> float:
     return value
 
 
+def whole_seconds(text: str) -> int:
+    """argparse type for a whole number of seconds, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"not a whole number of seconds >= 0: {text!r}")
+    return value
+
+
 def port(text: str) -> int:
     """argparse type for a TCP port: 0 (any free one) to 65535."""
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tracker import pipeline
 from tracker.alerts.config import secrets_in
-from tracker.cli.common import day, paths_from, print_json, seconds
+from tracker.cli.common import day, paths_from, print_json, seconds, whole_seconds
 from tracker.clock import instant_for, utc_now
 from tracker.errors import UsageError
 from tracker.paths import Paths
@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     daemon.add_argument("--cron", help="crontab expression in UTC: 5 fields, or 6 with seconds first")
     daemon.add_argument(
         "--misfire-grace",
-        type=int,
+        type=whole_seconds,
         dest="misfire_grace_time",
         metavar="SECONDS",
         help="how late a missed run may still start",
