@@ -25,8 +25,8 @@ from tracker.merge import merge_batch
 from tracker.paths import Paths
 from tracker.records import Model
 from tracker.scrapers import epoch
-from tracker.scrapers.records import RawScore, SourceWarning
 from tracker.scrapers.run import load_state
+from tracker.source_records import RawScore, SourceWarning
 from tracker.store import read_events, read_models, read_observations, write_models
 
 SEED = read_models(FIXTURES / "scrapers" / "models_seed.csv")

@@ -13,8 +13,8 @@ from tracker.merge import MergePolicy, MergeState, decide, merge_batch
 from tracker.paths import Paths
 from tracker.records import ValidationError
 from tracker.scrapers import epoch
-from tracker.scrapers.records import RawScore, RowProblem
 from tracker.scrapers.run import load_state, save_state
+from tracker.source_records import RawScore, RowProblem
 from tracker.store import read_events, read_observations, read_quarantine
 
 NOW = dt.datetime(2026, 4, 11, tzinfo=dt.UTC)

@@ -11,7 +11,7 @@ from scraper_support import epoch_zip, fixture
 
 from tracker.scrapers import epoch, hle
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import RawScore, RowProblem
+from tracker.source_records import RawScore, RowProblem
 
 AT = "2026-04-11T00:00:00Z"
 

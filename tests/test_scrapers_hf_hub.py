@@ -10,7 +10,7 @@ from scraper_support import hub_model_objects
 
 from tracker.scrapers import hf_hub
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import HubModel, RowProblem
+from tracker.source_records import HubModel, RowProblem
 
 AT = "2026-11-26T06:00:00Z"
 

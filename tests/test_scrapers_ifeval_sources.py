@@ -9,8 +9,8 @@ from scraper_support import helm_zip, llmstats_zip, zip_member
 
 from tracker.scrapers import helm, llmstats
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import RawScore, RowProblem
 from tracker.scrapers.snapshots import diff_scores
+from tracker.source_records import RawScore, RowProblem
 
 AT = "2026-01-16T00:00:00Z"
 

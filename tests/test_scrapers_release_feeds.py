@@ -7,7 +7,7 @@ from scraper_support import gz_fixture
 
 from tracker.scrapers import models_dev, openrouter
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import ListedModel, RowProblem
+from tracker.source_records import ListedModel, RowProblem
 
 
 def _openrouter(day: str) -> list:

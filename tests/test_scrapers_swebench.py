@@ -9,7 +9,7 @@ from scraper_support import swebench_json
 
 from tracker.scrapers import swebench
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import RawScore, RowProblem
+from tracker.source_records import RawScore, RowProblem
 
 AT = "2025-12-02T00:00:00Z"
 

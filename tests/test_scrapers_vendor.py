@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tracker.scrapers import vendor
-from tracker.scrapers.records import RawScore, RowProblem
+from tracker.source_records import RawScore, RowProblem
 
 HEADER = ",".join(vendor.FIELDS) + "\n"
 AT = "2026-11-26T00:00:00Z"

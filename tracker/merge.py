@@ -38,7 +38,7 @@ from tracker.records import (
     parse_day,
     partial_date_floor,
 )
-from tracker.scrapers.records import RawScore, RowProblem, SourceWarning
+from tracker.source_records import RawScore, RowProblem, SourceWarning
 from tracker.store import (
     commit,
     make_event_id,

@@ -1,6 +1,6 @@
 """Scrapers: one module per source, each with a pure `parse(bytes) -> records`; `run.scrape` runs them.
 
-Every `parse` keeps the contract drawn on tracker.scrapers.records.Parser. The library API the
+Every `parse` keeps the contract drawn on tracker.source_records.Parser. The library API the
 pipeline and the CLI call:
 
     tracker.scrapers.run.scrape(paths, sources=None, *, offline, now, client=None) -> tracker.scrapers.report.ScrapeReport

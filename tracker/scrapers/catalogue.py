@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.records import Event, as_row
-from tracker.scrapers.records import HubModel
+from tracker.source_records import HubModel
 from tracker.store import make_event_id, read_csv_rows, rows_to_csv, write_if_changed
 
 FIELDS = [f.name for f in dataclasses.fields(HubModel)]

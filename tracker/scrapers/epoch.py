@@ -22,8 +22,8 @@ import zlib
 from tracker.scrapers import hle
 from tracker.scrapers.dates import finite_number, iso_day, iso_instant
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import RawScore, RowProblem, SourceWarning
 from tracker.scrapers.tabular import read_rows
+from tracker.source_records import RawScore, RowProblem, SourceWarning
 
 SOURCE = "epoch"
 URL = "https://epoch.ai/data/benchmark_data.zip"

@@ -28,7 +28,7 @@ from typing import Any
 from tracker.scrapers.dates import finite_number
 from tracker.scrapers.documents import documents
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import RawScore, RowProblem
+from tracker.source_records import RawScore, RowProblem
 
 SOURCE = "helm"
 TIER = "independent"

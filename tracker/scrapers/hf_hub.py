@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from tracker.scrapers.dates import iso_instant, to_seconds
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import HubModel, RowProblem
+from tracker.source_records import HubModel, RowProblem
 
 __all__ = ["HubModel", "list_url", "next_link", "parse"]
 from tracker.scrapers.tabular import decode_text

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 
 from tracker.scrapers.dates import finite_number, iso_day
-from tracker.scrapers.records import RawScore, RowProblem
 from tracker.scrapers.tabular import read_rows
+from tracker.source_records import RawScore, RowProblem
 
 SOURCE = "epoch"
 MEMBER = "hle_external.csv"

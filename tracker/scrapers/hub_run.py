@@ -17,8 +17,8 @@ from tracker.records import Event
 from tracker.scrapers import cache, hf_hub
 from tracker.scrapers.catalogue import update_catalogue
 from tracker.scrapers.errors import FetchError, ParseError
-from tracker.scrapers.records import HubModel, RowProblem
 from tracker.scrapers.report import RunContext, SourceReport
+from tracker.source_records import HubModel, RowProblem
 
 _ORG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 Listing = tuple[list[cache.Cached], list[HubModel | RowProblem]]

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from tracker.scrapers.dates import finite_number, iso_day
 from tracker.scrapers.documents import documents
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import RawScore, RowProblem
+from tracker.source_records import RawScore, RowProblem
 
 SOURCE = "llmstats"
 URL = "https://codeload.github.com/JonathanChavezTamales/LLMStats/zip/refs/heads/main"

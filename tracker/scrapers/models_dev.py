@@ -18,7 +18,7 @@ from typing import Any
 from tracker.scrapers.dates import partial_day
 from tracker.scrapers.documents import load_json
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import ListedModel, RowProblem
+from tracker.source_records import ListedModel, RowProblem
 
 SOURCE = "models_dev"
 URL = "https://models.dev/api.json"

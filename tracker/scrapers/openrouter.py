@@ -23,7 +23,7 @@ from typing import Any
 from tracker.scrapers.dates import finite_number
 from tracker.scrapers.documents import load_json
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import ListedModel, RowProblem
+from tracker.source_records import ListedModel, RowProblem
 
 SOURCE = "openrouter"
 URL = "https://openrouter.ai/api/v1/models"

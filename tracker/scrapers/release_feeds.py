@@ -32,7 +32,7 @@ from tracker.merge import (
 from tracker.paths import Paths
 from tracker.records import Event, Model
 from tracker.scrapers import models_dev, openrouter
-from tracker.scrapers.records import ListedModel, RowProblem
+from tracker.source_records import ListedModel, RowProblem
 from tracker.store import make_event_id, read_csv_rows, read_models, rows_to_csv
 
 FEEDS = {

@@ -29,9 +29,9 @@ from tracker.scrapers.config import ScrapeConfig, load_config
 from tracker.scrapers.errors import FetchError, ParseError
 from tracker.scrapers.http import Fetcher, make_client
 from tracker.scrapers.hub_run import run_hub
-from tracker.scrapers.records import Parser
 from tracker.scrapers.release_feeds import FEEDS, merge_feed, read_releases, releases_text
 from tracker.scrapers.report import RunContext, ScrapeReport, SourceReport
+from tracker.source_records import Parser
 from tracker.stats.frozen import h_field, load_frozen_panel
 from tracker.store import (
     commit,

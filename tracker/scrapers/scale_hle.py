@@ -26,8 +26,8 @@ from bs4 import BeautifulSoup
 
 from tracker.scrapers.dates import finite_number
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import RawScore, RowProblem
 from tracker.scrapers.tabular import decode_text
+from tracker.source_records import RawScore, RowProblem
 
 SOURCE = "scale_hle"
 TIER = "independent"

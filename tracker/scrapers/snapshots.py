@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tracker.scrapers.records import ListedModel, RawScore
+from tracker.source_records import ListedModel, RawScore
 
 SeriesKey = tuple[str, str, str]
 

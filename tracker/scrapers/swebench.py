@@ -19,8 +19,8 @@ from typing import Any
 
 from tracker.scrapers.dates import finite_number, iso_day
 from tracker.scrapers.errors import ParseError
-from tracker.scrapers.records import RawScore, RowProblem
 from tracker.scrapers.tabular import decode_text
+from tracker.source_records import RawScore, RowProblem
 
 SOURCE = "swebench"
 URL = "https://raw.githubusercontent.com/SWE-bench/swe-bench.github.io/main/data/leaderboards.json"

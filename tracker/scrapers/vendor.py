@@ -24,8 +24,8 @@ from types import SimpleNamespace
 
 from tracker.records import SETTING_FIELDS, TIERS, setting_problem
 from tracker.scrapers.dates import finite_number, iso_day, iso_instant, to_seconds
-from tracker.scrapers.records import RawScore, RowProblem
 from tracker.scrapers.tabular import read_rows
+from tracker.source_records import RawScore, RowProblem
 
 SOURCE = "vendor"
 FIELDS = [
