@@ -115,15 +115,15 @@ def evaluate(spec: PredictionSpec, panels: PanelSource, as_of: dt.date) -> Verdi
     """One prediction as of a day (see tracker.verdicts.timeline for the phases), with the
     reading under each alternative source order."""
     shot = snapshot(spec, as_of)
-    early = early_decision(spec, panels, as_of)
-    if early is not None:
-        verdict = _decided_early(spec, panels, as_of, *early)
-    else:
-        verdict = _by_phase(spec, panels, as_of, shot)
     readings = {
         name: assess_on(spec, panels, shot, precedence)
         for name, precedence in ALTERNATIVE_PRECEDENCES.items()
     }
+    early = early_decision(spec, panels, as_of)
+    if early is not None:
+        verdict = _decided_early(spec, panels, as_of, *early)
+    else:
+        verdict = _by_phase(spec, panels, as_of, shot, readings["default"])
     by_source = {name: reading_word(assessment, shot.phase) for name, assessment in readings.items()}
     # the statistic under each source choice: the sensitivity lines (e.g. IFEval vendor only vs with HELM)
     evidence = {
@@ -173,8 +173,10 @@ def _decided_early(
     return verdict
 
 
-def _by_phase(spec: PredictionSpec, panels: PanelSource, as_of: dt.date, shot: Snapshot) -> Verdict:
-    main = assess_on(spec, panels, shot)
+def _by_phase(
+    spec: PredictionSpec, panels: PanelSource, as_of: dt.date, shot: Snapshot, main: Assessment
+) -> Verdict:
+    """The verdict in the snapshot's phase, from `main`, the default reading of that snapshot."""
     evidence = _evidence(main, shot.known_by, shot.dated_by)
     if shot.phase == OPEN:
         status, provisional = status_from(main, False)
@@ -198,8 +200,13 @@ def _evidence(assessment: Assessment, known_by: dt.date, dated_by: dt.date | Non
 def _late_note(today: Assessment, grace_end: dt.date | None = None) -> str:
     """What data learnt after the decision would read (the verdict does not change). It names
     the reading, not the day, so the same late data make one event, not one a day."""
+    return late_note(decided(today), today.summary, grace_end)
+
+
+def late_note(reading: str, summary: str, grace_end: dt.date | None = None) -> str:
+    """The one wording of a late-evidence note: what later data read, and its summary."""
     after = f" (scores dated by the deadline, learnt after {grace_end})" if grace_end else ""
-    return f"later data{after} read {decided(today)} ({today.summary})"
+    return f"later data{after} read {reading} ({summary})"
 
 
 def evaluate_all(paths: Paths, as_of: dt.date, source: PanelSource | None = None) -> list[Verdict]:
@@ -222,7 +229,7 @@ def apply_finality(verdict: Verdict, recorded: dict | None) -> Verdict:
         return verdict
     if (verdict.status, verdict.evidence.get("summary")) == (recorded["status"], recorded.get("summary")):
         return verdict
-    late = f"later data read {verdict.status} ({verdict.evidence.get('summary')})"
+    late = late_note(verdict.status, str(verdict.evidence.get("summary")))
     evidence = {**verdict.evidence, "summary": recorded.get("summary", "")}
     return replace(
         verdict,
