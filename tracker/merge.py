@@ -29,6 +29,7 @@ from tracker.paths import Paths
 from tracker.records import (
     SETTING_FIELDS,
     STORED_BENCHMARKS,
+    SYSTEM_VARIANT_PREFIX,
     Event,
     Model,
     Observation,
@@ -206,7 +207,7 @@ def _resolve(state: MergeState, outcome: BatchOutcome, record: RawScore, at: str
     resolution = state.identity.resolve(record.raw_model, release_date=record.release_date)
     model_id = resolution.model_id
     if not model_id:
-        if record.setting.startswith("system:"):
+        if record.setting.startswith(SYSTEM_VARIANT_PREFIX):
             return None
         model_id = _create_model(state, outcome, record, resolution.spelling, at)
     else:
@@ -344,12 +345,13 @@ def _refresh_frontier(state: MergeState, outcome: BatchOutcome, candidates: list
     A release that becomes frontier later (its lab or date learnt from another source) joins
     `state.created`, so it gets its one `new_frontier_release` event too.
     """
-    for model_id in dict.fromkeys([*(m.model_id for m in outcome.new_models), *outcome.updated_models]):
+    model_ids = dict.fromkeys([*(m.model_id for m in outcome.new_models), *outcome.updated_models])
+    best = _best_scores(state, candidates, model_ids)
+    for model_id in model_ids:
         current = state.identity.get(model_id)
         if current is None or current.cohort != "tracked":  # the papers' rows keep their flag
             continue
-        scores = _best_scores(state, candidates, model_id)
-        frontier = state.frontier.is_frontier(current.name, current.lab, current.release_date, scores)
+        frontier = state.frontier.is_frontier(current.name, current.lab, current.release_date, best[model_id])
         if frontier != current.frontier:
             state.identity.add(dataclasses.replace(current, frontier=frontier))
             if frontier and model_id not in state.created:
@@ -357,14 +359,17 @@ def _refresh_frontier(state: MergeState, outcome: BatchOutcome, candidates: list
     outcome.new_models = [state.identity.get(m.model_id) or m for m in outcome.new_models]
 
 
-def _best_scores(state: MergeState, candidates: list[_Candidate], model_id: str) -> dict[str, float]:
-    """benchmark -> the best model-level score of a release, stored or in this batch."""
-    scores: dict[str, float] = {}
-    observations = [*state.observations, *(c.observation for c in candidates)]
-    for obs in observations:
-        if obs.model_id == model_id and not obs.variant.startswith("system:"):
+def _best_scores(
+    state: MergeState, candidates: list[_Candidate], model_ids: Iterable[str]
+) -> dict[str, dict[str, float]]:
+    """release -> benchmark -> its best model-level score, stored or in this batch; one pass over
+    the observations for all the releases asked about."""
+    best: dict[str, dict[str, float]] = {model_id: {} for model_id in model_ids}
+    for obs in [*state.observations, *(c.observation for c in candidates)]:
+        scores = best.get(obs.model_id)
+        if scores is not None and not obs.variant.startswith(SYSTEM_VARIANT_PREFIX):
             scores[obs.benchmark] = max(scores.get(obs.benchmark, 0.0), obs.score)
-    return scores
+    return best
 
 
 def _group(candidates: list[_Candidate]) -> dict[tuple[str, str, str, str], list[_Candidate]]:

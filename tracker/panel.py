@@ -23,7 +23,15 @@ import pandas as pd
 
 from tracker.identity import slugify
 from tracker.paths import Paths
-from tracker.records import BENCHMARKS, FIRST_PARTY, INDEPENDENT, SECONDARY, Model, Observation
+from tracker.records import (
+    BENCHMARKS,
+    FIRST_PARTY,
+    INDEPENDENT,
+    SECONDARY,
+    SYSTEM_VARIANT_PREFIX,
+    Model,
+    Observation,
+)
 from tracker.stats.frozen import load_frozen_panel
 from tracker.store import read_models, read_observations
 
@@ -44,7 +52,6 @@ ALTERNATIVE_PRECEDENCES: dict[str, tuple[str, ...]] = {
     "ifeval_vendor_only": (*DEFAULT_PRECEDENCE, "!helm"),
 }
 EVIDENCE_COHORTS = ("frozen", "post_cutoff", "tracked")
-SYSTEM_VARIANT_PREFIX = "system:"
 # (known by, precedence, source dated by): one memoised panel
 PanelKey = tuple[dt.date, tuple[str, ...], dt.date | None]
 

@@ -28,6 +28,9 @@ COHORTS: tuple[str, ...] = ("frozen", "post_cutoff", "other", "tracked")
 # repeating a number). Secondary reports are shown and flagged but never decide a verdict.
 FIRST_PARTY, INDEPENDENT, SECONDARY = "first_party", "independent", "secondary"
 TIERS: tuple[str, ...] = (FIRST_PARTY, INDEPENDENT, SECONDARY)
+# A variant that names an agent system rather than the model (SWE-bench board folders): never a
+# model-level score.
+SYSTEM_VARIANT_PREFIX = "system:"
 # The tier an observation has when its row does not state one: what the source is by nature.
 # A hand-entered row that does not say where its number comes from is trusted least.
 DEFAULT_TIERS: dict[str, str] = {
