@@ -84,6 +84,12 @@ def would_be_words(verdict: dict) -> str:
     state = would_be(verdict)
     if verdict.get("status") in WOULD_BE_WORDS:
         return {"passed": "passed", "failed": "failed"}.get(state, "inconclusive")
+    return would_be_phrase(state)
+
+
+def would_be_phrase(state: str) -> str:
+    """'would pass', 'would fail' or 'cannot be decided': what a pending prediction's rule would
+    decide today, in the words the index, the prediction pages and the feed share."""
     return "cannot be decided" if state == "inconclusive" else f"would {WOULD_BE_WORDS[state]}"
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tracker.records import Event, format_instant, parse_instant
+from tracker.site.answer import WOULD_BE_WORDS, would_be_phrase
 
 FEED_EVENT_TYPES = (
     "verdict_decided",
@@ -27,7 +28,6 @@ FEED_EVENT_TYPES = (
     "new_frontier_release",
     "steering_result",
 )
-READING_WORDS = {"passed": "would pass", "failed": "would fail", "inconclusive": "cannot be decided"}
 FEED_LIMIT = 200
 PREDICTION_ID = re.compile(r"^P[1-9][0-9]?$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
@@ -301,11 +301,9 @@ def reading_entries(history: dict[str, list[dict]], base_url: str) -> list[dict]
             state = (status_words(point), str(point.get("if_decided_today") or "inconclusive"))
             if state == before:
                 continue
-            was = f" (was: {before[0]}; {READING_WORDS.get(before[1], before[1])})" if before else ""
+            was = f" (was: {before[0]}; {_phrase(before[1])})" if before else ""
             before = state
-            title = (
-                f"{pid}: {state[0]}; if decided on {point['day']}: {READING_WORDS.get(state[1], state[1])}"
-            )
+            title = f"{pid}: {state[0]}; if decided on {point['day']}: {_phrase(state[1])}"
             entries.append(
                 {
                     "id": entry_uuid("cape-tracker:reading", f"{pid}:{point['day']}:{state[0]}:{state[1]}"),
@@ -326,3 +324,8 @@ def all_entries(
     """The feed: ledger events and reading changes together, newest first (ties by id)."""
     entries = feed_entries(events, base_url, known) + reading_entries(history, base_url)
     return sorted(entries, key=lambda e: (e["updated"], e["id"]), reverse=True)[:FEED_LIMIT]
+
+
+def _phrase(state: str) -> str:
+    """A would-be verdict in words; a state outside the three is shown as it is."""
+    return would_be_phrase(state) if state in WOULD_BE_WORDS else state
